@@ -1,0 +1,3 @@
+from townhub import create_app
+
+app = create_app()

@@ -1,0 +1,157 @@
+"""Keyword-only factories for test data. Each returns a flushed model with sensible
+defaults around South Norwood; pass overrides for what the test is about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from typing import Any
+
+from townhub.accounts.models import User
+from townhub.accounts.service import hash_password
+from townhub.alerts.models import PushSubscription
+from townhub.businesses.models import Business
+from townhub.common import geo
+from townhub.common.models import utcnow
+from townhub.extensions import db
+from townhub.hubs.models import Hub
+from townhub.offers.models import Offer
+from townhub.roadworks.models import Roadwork
+from townhub.events.models import Event
+from townhub.sensors.models import Sensor
+
+_numbers = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+# A box around South Norwood High Street, and points inside it.
+SOUTH_NORWOOD_BOX = [(-0.0790, 51.3955), (-0.0700, 51.3955), (-0.0700, 51.4010), (-0.0790, 51.4010)]
+CLOCK_TOWER = (-0.0752, 51.3975)
+# Purley, about 7 km away: outside any South Norwood geofence.
+PURLEY = (-0.1140, 51.3377)
+
+
+def _save(model: Any) -> Any:
+    db.session.add(model)
+    db.session.flush()
+    return model
+
+
+def make_hub(*, slug: str | None = None, ring: list[tuple[float, float]] | None = None, **overrides: Any) -> Hub:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "slug": slug or f"hub-{n}",
+        "name": f"Test Hub {n}",
+        "boundary": geo.polygon(ring or SOUTH_NORWOOD_BOX),
+    }
+    return _save(Hub(**{**values, **overrides}))
+
+
+def make_business(*, hub: Hub | None = None, at: tuple[float, float] = CLOCK_TOWER, **overrides: Any) -> Business:
+    hub = hub or make_hub()
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "hub_id": hub.id,
+        "slug": f"shop-{n}",
+        "name": f"Test Shop {n}",
+        "category": "groceries",
+        "location": geo.point(*at),
+        "opening_hours": {"mon": [["09:00", "17:30"]]},
+        "status": "approved",
+    }
+    return _save(Business(**{**values, **overrides}))
+
+
+def make_user(*, role: str = "owner", businesses: list[Business] | None = None,
+              hubs: list[Hub] | None = None, password: str = PASSWORD, **overrides: Any) -> User:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "email": f"user{n}@example.org",
+        "name": f"User {n}",
+        "role": role,
+        "password_hash": hash_password(password),
+    }
+    user = User(**{**values, **overrides})
+    user.businesses = businesses or []
+    user.hubs = hubs or []
+    return _save(user)
+
+
+def make_offer(*, business: Business | None = None, radius_m: int | None = None, **overrides: Any) -> Offer:
+    business = business or make_business()
+    now = utcnow()
+    values: dict[str, Any] = {
+        "hub_id": business.hub_id,
+        "business_id": business.id,
+        "title": f"Offer {next(_numbers)}",
+        "details": "Two for one on sourdough.",
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=6),
+        "radius_m": radius_m,
+        "geofence": geo.circle_around(business.location, radius_m) if radius_m else db.session.get(Hub, business.hub_id).boundary,
+        "status": "published",
+        "published_at": now,
+    }
+    return _save(Offer(**{**values, **overrides}))
+
+
+def make_event(*, hub: Hub | None = None, **overrides: Any) -> Event:
+    hub = hub or make_hub()
+    start = utcnow() + timedelta(days=3)
+    values: dict[str, Any] = {
+        "hub_id": hub.id,
+        "title": f"Event {next(_numbers)}",
+        "place": "Stanley Halls",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "status": "published",
+    }
+    return _save(Event(**{**values, **overrides}))
+
+
+def make_roadwork(*, hub: Hub | None = None, **overrides: Any) -> Roadwork:
+    hub = hub or make_hub()
+    now = utcnow()
+    values: dict[str, Any] = {
+        "hub_id": hub.id,
+        "reference": f"TEST-{next(_numbers)}",
+        "street": "High Street",
+        "description": "Gas main replacement.",
+        "traffic_management": "Road closure",
+        "starts_at": now - timedelta(days=2),
+        "ends_at": now + timedelta(days=12),
+        "geometry": geo.line([(-0.0752, 51.3975), (-0.0735, 51.3990)]),
+        "diversion": geo.line([(-0.0752, 51.3975), (-0.0770, 51.3990), (-0.0735, 51.3990)]),
+        "diversion_text": "Via Station Road and Portland Road.",
+    }
+    return _save(Roadwork(**{**values, **overrides}))
+
+
+def make_sensor(*, hub: Hub | None = None, **overrides: Any) -> Sensor:
+    hub = hub or make_hub()
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "hub_id": hub.id,
+        "device_id": f"test-counter-{n}",
+        "dev_eui": f"70B3D57ED00{n:05X}",
+        "name": f"Counter {n}",
+        "location": geo.point(*CLOCK_TOWER),
+        "kind": "paxcounter",
+        "mapping": {"period_minutes": 15},
+    }
+    return _save(Sensor(**{**values, **overrides}))
+
+
+def make_subscription(*, hub: Hub | None = None, endpoint: str | None = None,
+                      centre: tuple[float, float] | None = None, radius_m: int | None = None,
+                      topics: list[str] | None = None, **overrides: Any) -> PushSubscription:
+    hub = hub or make_hub()
+    values: dict[str, Any] = {
+        "endpoint": endpoint or f"https://push.example.net/{next(_numbers)}",
+        "p256dh": "B" + "A" * 86,
+        "auth": "A" * 22,
+        "hub_id": hub.id,
+        "topics": topics or ["offers"],
+        "area_centre": geo.point(*centre) if centre else None,
+        "area_radius_m": radius_m,
+    }
+    return _save(PushSubscription(**{**values, **overrides}))

@@ -1,0 +1,91 @@
+"""Townhub: a self-hosted digital town hub for high streets."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from townhub.config import CONFIGS, BaseConfig
+from townhub.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
+
+
+def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app for an environment: development (default), test or production."""
+    env = env or os.environ.get("TOWNHUB_ENV", "development")
+    config_class: type[BaseConfig] = CONFIGS[env]
+    app = Flask(__name__, instance_path=os.environ.get("TOWNHUB_INSTANCE") or None)
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    config_class.finalise(app.config, app.instance_path)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from townhub.common import errors, security
+
+    errors.register(app)
+    security.register(app)
+    return app
+
+
+def _select_locale() -> str | None:
+    languages: tuple[str, ...] = tuple(current_app.config["LANGUAGES"])
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    from townhub.common.migrations import include_object, render_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+        compare_type=True,
+        include_object=include_object,
+        render_item=render_item,
+    )
+    babel.init_app(app, locale_selector=_select_locale)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to continue."
+
+    # Import every model so Alembic and relationships see the whole schema.
+    from townhub import models  # noqa: F401
+
+    @app.context_processor
+    def page_language() -> dict[str, str]:
+        language = str(get_locale() or "en")
+        return {
+            "page_lang": language,
+            "page_dir": "rtl" if language.split("_")[0] in RTL_LANGUAGES else "ltr",
+        }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from townhub.accounts.views import bp as accounts
+    from townhub.alerts.views import bp as alerts
+    from townhub.footfall.views import bp as footfall
+    from townhub.hubs.views import bp as hubs
+    from townhub.manage.views import bp as manage
+    from townhub.ops.views import bp as ops
+    from townhub.pwa.views import bp as pwa
+
+    for blueprint in (ops, pwa, accounts, manage, alerts, footfall, hubs):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from townhub.cli import register
+
+    register(app)

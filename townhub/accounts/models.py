@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from townhub.businesses.models import Business
+from townhub.common.models import Timestamped
+from townhub.extensions import db
+from townhub.hubs.models import Hub
+
+ROLES = ("owner", "hub_manager", "council_admin")
+
+business_owners = Table(
+    "business_owners",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("business_id", ForeignKey("businesses.id", ondelete="CASCADE"), primary_key=True),
+)
+
+hub_managers = Table(
+    "hub_managers",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("hub_id", ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Timestamped, db.Model):  # type: ignore[name-defined,misc]
+    """Someone who signs in: a business owner, a hub manager or a council admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'hub_manager', 'council_admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    businesses: Mapped[list[Business]] = relationship(secondary=business_owners)
+    hubs: Mapped[list[Hub]] = relationship(secondary=hub_managers)
+
+    # Flask-Login's user protocol.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)

@@ -1,0 +1,52 @@
+"""Signing in with a password hashed by argon2."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from townhub.common.models import utcnow
+from townhub.extensions import db
+from townhub.accounts.models import User
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class InvalidCredentials(Exception):
+    """The e-mail address and password do not match an account."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with this e-mail and password; raises InvalidCredentials. Commits."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials from None
+    if user is None or not user.password_hash:
+        raise InvalidCredentials
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_signed_in_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def create_user(*, email: str, name: str, role: str, password: str | None) -> User:
+    """Add an account (used by the CLI and the demo data). Commits."""
+    user = User(email=email.lower(), name=name, role=role,
+                password_hash=hash_password(password) if password else None)
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -1,0 +1,61 @@
+"""Command-line tasks: `flask --app app <command>`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from townhub.config import write_new_secrets
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--weeks", default=8, show_default=True, help="Weeks of hourly footfall.")
+    def seed_demo(weeks: int) -> None:
+        """Load three Croydon hubs with businesses, offers, events, roadworks and footfall."""
+        if current_app.config["ENV_NAME"] == "production":
+            raise click.ClickException("seed-demo loads made-up data; it will not run in production.")
+        from townhub.demo.seed import seed
+
+        summary = seed(weeks=weeks)
+        click.echo(summary)
+
+    @app.cli.command("worker")
+    @click.option("--no-mqtt", is_flag=True, help="Run jobs only, without the MQTT listener.")
+    def worker(no_mqtt: bool) -> None:
+        """Run background jobs and the MQTT listener until stopped."""
+        from townhub import worker as worker_module
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        worker_module.run(current_app._get_current_object(), listen=not no_mqtt)  # type: ignore[attr-defined]
+
+    secrets_group = click.Group("secrets", help="Secret key and VAPID keys in the instance folder.")
+
+    @secrets_group.command("init")
+    def secrets_init() -> None:
+        """Generate the secret key and VAPID keys once; never overwrites existing ones."""
+        path = Path(current_app.instance_path)
+        existed = (path / "secrets.json").exists()
+        write_new_secrets(path)
+        click.echo(("Kept the existing" if existed else "Wrote new") + f" secrets in {path / 'secrets.json'}")
+
+    app.cli.add_command(secrets_group)
+
+    users_group = click.Group("users", help="Accounts for businesses, hub managers and admins.")
+
+    @users_group.command("create")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(["owner", "hub_manager", "council_admin"]), required=True)
+    @click.password_option()
+    def users_create(email: str, name: str, role: str, password: str) -> None:
+        """Add an account with a password."""
+        from townhub.accounts.service import create_user
+
+        user = create_user(email=email, name=name, role=role, password=password)
+        click.echo(f"Created {user.role} {user.email}")
+
+    app.cli.add_command(users_group)

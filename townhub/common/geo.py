@@ -1,0 +1,87 @@
+"""Every spatial SQL call lives here. Stored SRID 4326; geography casts give metres."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from geoalchemy2 import WKBElement, WKTElement
+from geoalchemy2.shape import to_shape
+from sqlalchemy import ColumnElement, and_, func, or_
+
+SRID = 4326
+# About 50 m at the latitude of London: alert areas are stored no finer than this.
+COARSE_LAT_STEP = 0.00045
+COARSE_LON_STEP = 0.0007
+
+
+def point(lon: float, lat: float) -> WKTElement:
+    return WKTElement(f"POINT({lon} {lat})", srid=SRID)
+
+
+def line(points: Sequence[tuple[float, float]]) -> WKTElement:
+    return WKTElement("LINESTRING(" + ", ".join(f"{x} {y}" for x, y in points) + ")", srid=SRID)
+
+
+def polygon(ring: Sequence[tuple[float, float]]) -> WKTElement:
+    closed = list(ring) if ring[0] == ring[-1] else [*ring, ring[0]]
+    return WKTElement("POLYGON((" + ", ".join(f"{x} {y}" for x, y in closed) + "))", srid=SRID)
+
+
+def lon_lat(element: WKBElement | WKTElement) -> tuple[float, float]:
+    shape = to_shape(element)
+    return (float(shape.x), float(shape.y))
+
+
+def coordinates(element: WKBElement | WKTElement) -> list[tuple[float, float]]:
+    """The coordinates of a line, or of a polygon's outer ring."""
+    shape = to_shape(element)
+    coords = shape.exterior.coords if shape.geom_type == "Polygon" else shape.coords
+    return [(float(x), float(y)) for x, y in coords]
+
+
+def geojson(element: WKBElement | WKTElement) -> dict[str, Any]:
+    mapping: dict[str, Any] = to_shape(element).__geo_interface__
+    return {"type": mapping["type"], "coordinates": mapping["coordinates"]}
+
+
+def coarsen(lon: float, lat: float) -> tuple[float, float]:
+    """Snap a resident's chosen point to a grid of about 50 m, so the exact spot is never kept."""
+    return (
+        round(round(lon / COARSE_LON_STEP) * COARSE_LON_STEP, 5),
+        round(round(lat / COARSE_LAT_STEP) * COARSE_LAT_STEP, 5),
+    )
+
+
+def circle_around(location: Any, radius_m: int) -> ColumnElement[Any]:
+    """A polygon of radius_m metres around a point (buffered on the geography)."""
+    return func.geometry(func.ST_Buffer(func.geography(location), radius_m))
+
+
+def contains(area: Any, geometry: Any) -> ColumnElement[bool]:
+    return func.ST_Covers(area, geometry)
+
+
+def intersects(a: Any, b: Any) -> ColumnElement[bool]:
+    return func.ST_Intersects(a, b)
+
+
+def alert_area_meets(
+    geofence: Any, area_centre: Any, area_radius_m: Any, hub_boundary: Any
+) -> ColumnElement[bool]:
+    """True where a subscription's alert area meets an item's geofence.
+
+    A circle is tested with ST_DWithin on geography (index-friendly, metres); "the whole
+    hub" is the hub's boundary.
+    """
+    return or_(
+        and_(area_centre.is_(None), func.ST_Intersects(hub_boundary, geofence)),
+        and_(
+            area_centre.is_not(None),
+            func.ST_DWithin(func.geography(area_centre), func.geography(geofence), area_radius_m),
+        ),
+    )
+
+
+def distance_m(a: Any, b: Any) -> ColumnElement[float]:
+    return func.ST_Distance(func.geography(a), func.geography(b))

@@ -1,0 +1,166 @@
+"""Settings from environment variables, one class per environment.
+
+Development and tests generate their secrets once into the instance folder; production
+refuses to start without real ones, so a default secret can never reach a live site.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from py_vapid import Vapid01, b64urlencode
+from cryptography.hazmat.primitives import serialization
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://townhub:townhub@127.0.0.1:5432/townhub"
+DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://townhub:townhub@127.0.0.1:5432/townhub_test"
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start safely with these settings."""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5}
+    MQTT_URL = _env("MQTT_URL", "mqtt://127.0.0.1:1883")
+    # The Things Stack v3 and ChirpStack v4 uplink topics; "+" matches every app/device.
+    MQTT_TOPICS = _env("MQTT_TOPICS", "v3/+/devices/+/up,application/+/device/+/event/up")
+    # Several workers split one stream through an MQTT shared subscription.
+    MQTT_SHARE_GROUP = _env("MQTT_SHARE_GROUP", "townhub")
+    MQTT_CLIENT_ID = _env("MQTT_CLIENT_ID", "townhub-worker")
+    VAPID_CONTACT = _env("VAPID_CONTACT", "mailto:townhub@localhost.invalid")
+    TILE_URL = _env("TILE_URL", "")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/London"
+    LANGUAGES = ("en",)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 3600 * 4
+    WORKER_HEARTBEAT_SECONDS = 10
+    WORKER_STALE_SECONDS = 60
+    PUSH_TTL_SECONDS = 24 * 3600
+    SECRET_KEY = ""
+    VAPID_PRIVATE_PEM = ""
+    TESTING = False
+
+    @classmethod
+    def finalise(cls, config: dict[str, Any], instance_path: str) -> None:
+        """Fill in secrets; development generates them once, production refuses to start."""
+        stored = _load_or_create_secrets(Path(instance_path), create=True)
+        config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or stored["SECRET_KEY"]
+        config["VAPID_PRIVATE_PEM"] = os.environ.get("VAPID_PRIVATE_KEY") or stored["VAPID_PRIVATE_PEM"]
+        _check_vapid_contact(config["VAPID_CONTACT"])
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+
+class TestConfig(BaseConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+    MQTT_CLIENT_ID = "townhub-test-worker"
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def finalise(cls, config: dict[str, Any], instance_path: str) -> None:
+        stored = _load_or_create_secrets(Path(instance_path), create=False)
+        secret = os.environ.get("SECRET_KEY") or stored.get("SECRET_KEY", "")
+        vapid = os.environ.get("VAPID_PRIVATE_KEY") or stored.get("VAPID_PRIVATE_PEM", "")
+        if len(secret) < 32:
+            raise ConfigurationError(
+                "SECRET_KEY is missing or shorter than 32 characters: set it, or run "
+                "'flask --app app secrets init' once on the server."
+            )
+        if not vapid:
+            raise ConfigurationError(
+                "VAPID private key is missing: run 'flask --app app secrets init' once."
+            )
+        if "@localhost" in config["VAPID_CONTACT"]:
+            raise ConfigurationError(
+                "VAPID_CONTACT must be a real mailto: or https: address that push services "
+                "can use to reach the council."
+            )
+        if config["MQTT_URL"].startswith("mqtt://") and "@" not in config["MQTT_URL"]:
+            raise ConfigurationError(
+                "MQTT_URL has no username and password: production brokers must not allow "
+                "anonymous access (mqtt://user:password@host:1883)."
+            )
+        config["SECRET_KEY"] = secret
+        config["VAPID_PRIVATE_PEM"] = vapid
+        _check_vapid_contact(config["VAPID_CONTACT"])
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def _check_vapid_contact(contact: str) -> None:
+    # Apple's push service rejects a VAPID "sub" that is not mailto: or https:.
+    if not (contact.startswith("mailto:") and "@" in contact) and not contact.startswith(
+        "https://"
+    ):
+        raise ConfigurationError(
+            f"VAPID_CONTACT {contact!r} must be a mailto: address or an https: URL."
+        )
+
+
+SECRETS_FILE = "secrets.json"
+
+
+def _load_or_create_secrets(instance: Path, *, create: bool) -> dict[str, str]:
+    """Read instance/secrets.json; create it once (mode 0600) when allowed and absent."""
+    path = instance / SECRETS_FILE
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    if not create:
+        return {}
+    return write_new_secrets(instance)
+
+
+def write_new_secrets(instance: Path) -> dict[str, str]:
+    """Generate a secret key and a VAPID key pair into instance/secrets.json, never overwriting."""
+    path = instance / SECRETS_FILE
+    if path.exists():
+        existing: dict[str, str] = json.loads(path.read_text())
+        return existing
+    instance.mkdir(parents=True, exist_ok=True)
+    vapid = Vapid01()
+    vapid.generate_keys()
+    pem = vapid.private_pem().decode()
+    values = {"SECRET_KEY": secrets.token_urlsafe(48), "VAPID_PRIVATE_PEM": pem}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle, indent=2)
+    return values
+
+
+def vapid_public_key(private_pem: str) -> str:
+    """The applicationServerKey a browser needs: the uncompressed P-256 point, base64url."""
+    vapid = Vapid01.from_pem(private_pem.encode())
+    raw = vapid.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return str(b64urlencode(raw))

@@ -1,0 +1,228 @@
+"""Load the demo data for three Croydon high streets. Safe to run again: it updates in
+place and adds only footfall hours that are missing."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from townhub.accounts.models import User
+from townhub.accounts.service import hash_password
+from townhub.businesses.models import Business
+from townhub.common import geo
+from townhub.common.models import utcnow
+from townhub.demo.places import HUBS, DemoBusiness, DemoEvent, DemoHub, DemoOffer, DemoSensor
+from townhub.events.models import Event
+from townhub.extensions import db
+from townhub.footfall.models import FootfallCount
+from townhub.hubs.models import Hub
+from townhub.offers.models import Offer
+from townhub.roadworks.models import Roadwork
+from townhub.sensors.models import Sensor
+
+LONDON = ZoneInfo("Europe/London")
+DEMO_PASSWORD = "townhub-demo"  # noqa: S105 - printed in the README for the demo only
+
+# Share of a day's footfall in each local hour, weekday and weekend (sums to about 1).
+WEEKDAY_SHAPE = [0.002, 0.001, 0.001, 0.001, 0.002, 0.006, 0.018, 0.045, 0.068, 0.062,
+                 0.066, 0.078, 0.094, 0.090, 0.076, 0.072, 0.078, 0.086, 0.064, 0.040,
+                 0.025, 0.015, 0.008, 0.004]
+SATURDAY_SHAPE = [0.004, 0.002, 0.001, 0.001, 0.001, 0.002, 0.006, 0.018, 0.040, 0.066,
+                  0.088, 0.102, 0.108, 0.104, 0.098, 0.090, 0.078, 0.062, 0.046, 0.034,
+                  0.024, 0.014, 0.008, 0.005]
+SUNDAY_SHAPE = [0.005, 0.003, 0.002, 0.001, 0.001, 0.002, 0.004, 0.010, 0.026, 0.052,
+                0.080, 0.102, 0.112, 0.114, 0.108, 0.098, 0.084, 0.066, 0.048, 0.034,
+                0.022, 0.014, 0.008, 0.005]
+# How busy each weekday is against an average day (Mon..Sun).
+DAY_FACTOR = [0.90, 0.92, 0.95, 0.98, 1.08, 1.25, 0.78]
+
+
+def seed(weeks: int = 8) -> str:
+    """Create or update the demo hubs and add missing footfall hours. Commits."""
+    today = datetime.now(LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
+    for demo in HUBS:
+        hub = _upsert_hub(demo)
+        businesses = {d.slug: _upsert_business(hub, d) for d in demo.businesses}
+        db.session.flush()
+        for offer in demo.offers:
+            _upsert_offer(hub, businesses[offer.business_slug], offer, today)
+        for event in demo.events:
+            _upsert_event(hub, businesses.get(event.business_slug or ""), event, today)
+        _upsert_roadwork(hub, demo, today)
+        sensors = [_upsert_sensor(hub, s) for s in demo.sensors]
+        db.session.flush()
+        for sensor, demo_sensor in zip(sensors, demo.sensors, strict=True):
+            _add_footfall(sensor, demo_sensor.base_hourly, weeks)
+    _upsert_demo_users()
+    db.session.commit()
+    counts = {
+        "hubs": db.session.query(Hub).count(),
+        "businesses": db.session.query(Business).count(),
+        "offers": db.session.query(Offer).count(),
+        "events": db.session.query(Event).count(),
+        "roadworks": db.session.query(Roadwork).count(),
+        "sensors": db.session.query(Sensor).count(),
+        "footfall hours": db.session.query(FootfallCount).count(),
+    }
+    return "Demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+def _upsert_hub(demo: DemoHub) -> Hub:
+    hub = db.session.scalar(select(Hub).where(Hub.slug == demo.slug)) or Hub(slug=demo.slug)
+    hub.name = demo.name
+    hub.boundary = geo.polygon(demo.boundary)
+    db.session.add(hub)
+    db.session.flush()
+    return hub
+
+
+def _upsert_business(hub: Hub, demo: DemoBusiness) -> Business:
+    business = db.session.scalar(
+        select(Business).where(Business.hub_id == hub.id, Business.slug == demo.slug)
+    ) or Business(hub_id=hub.id, slug=demo.slug)
+    business.name = demo.name
+    business.category = demo.category
+    business.description = demo.description
+    business.address = demo.address
+    business.phone = demo.phone
+    business.accessibility = demo.accessibility
+    business.location = geo.point(demo.lon, demo.lat)
+    business.opening_hours = {day: [list(span) for span in spans]
+                              for day, spans in demo.opening_hours.items()}
+    business.status = "approved"
+    db.session.add(business)
+    return business
+
+
+def _upsert_offer(hub: Hub, business: Business, demo: DemoOffer, today: datetime) -> None:
+    offer = db.session.scalar(
+        select(Offer).where(Offer.business_id == business.id, Offer.title == demo.title)
+    ) or Offer(hub_id=hub.id, business_id=business.id, title=demo.title)
+    offer.details = demo.details
+    offer.terms = demo.terms
+    offer.starts_at = today + timedelta(days=demo.start_offset_days)
+    offer.ends_at = offer.starts_at + timedelta(days=demo.duration_days)
+    offer.radius_m = demo.radius_m
+    offer.geofence = (
+        geo.circle_around(business.location, demo.radius_m)
+        if demo.radius_m
+        else select(Hub.boundary).where(Hub.id == hub.id).scalar_subquery()
+    )
+    offer.redemption_code = demo.redemption_code
+    offer.status = "published"
+    offer.published_at = offer.published_at or utcnow()
+    db.session.add(offer)
+
+
+def _upsert_event(hub: Hub, business: Business | None, demo: DemoEvent, today: datetime) -> None:
+    event = db.session.scalar(
+        select(Event).where(Event.hub_id == hub.id, Event.title == demo.title)
+    ) or Event(hub_id=hub.id, title=demo.title)
+    hours, minutes = (int(part) for part in demo.start_time.split(":"))
+    day = (today + timedelta(days=demo.start_offset_days)).date()
+    event.starts_at = datetime(day.year, day.month, day.day, hours, minutes, tzinfo=LONDON)
+    event.ends_at = event.starts_at + timedelta(minutes=demo.duration_minutes)
+    event.business_id = business.id if business else None
+    event.description = demo.description
+    event.place = demo.place
+    event.location = geo.point(demo.lon, demo.lat)
+    event.status = "published"
+    db.session.add(event)
+
+
+def _upsert_roadwork(hub: Hub, demo: DemoHub, today: datetime) -> None:
+    works = demo.roadwork
+    roadwork = db.session.scalar(
+        select(Roadwork).where(Roadwork.hub_id == hub.id, Roadwork.reference == works.reference)
+    ) or Roadwork(hub_id=hub.id, reference=works.reference)
+    roadwork.street = works.street
+    roadwork.description = works.description
+    roadwork.traffic_management = works.traffic_management
+    roadwork.starts_at = today + timedelta(days=works.start_offset_days)
+    roadwork.ends_at = roadwork.starts_at + timedelta(days=works.duration_days)
+    roadwork.geometry = geo.line(works.line)
+    roadwork.diversion = geo.line(works.diversion_line)
+    roadwork.diversion_text = works.diversion_text
+    roadwork.source = "demo"
+    db.session.add(roadwork)
+
+
+def _upsert_sensor(hub: Hub, demo: DemoSensor) -> Sensor:
+    sensor = db.session.scalar(select(Sensor).where(Sensor.device_id == demo.device_id)) or Sensor(
+        device_id=demo.device_id
+    )
+    sensor.hub_id = hub.id
+    sensor.dev_eui = demo.dev_eui
+    sensor.network = "tts"
+    sensor.name = demo.name
+    sensor.location = geo.point(demo.lon, demo.lat)
+    sensor.kind = "paxcounter"
+    sensor.mapping = {"period_minutes": 15}
+    db.session.add(sensor)
+    return sensor
+
+
+def hourly_people(base_hourly: int, local_hour: datetime, rng: random.Random) -> int:
+    """A plausible count for one hour: daily and weekly shape, a slow trend and noise."""
+    weekday = local_hour.weekday()
+    shape = SATURDAY_SHAPE if weekday == 5 else SUNDAY_SHAPE if weekday == 6 else WEEKDAY_SHAPE
+    # base_hourly is the weekday midday peak, so scale the day from the weekday peak share.
+    day_total = base_hourly / max(WEEKDAY_SHAPE) * DAY_FACTOR[weekday]
+    seasonal = 1.0 + 0.05 * math.sin(local_hour.timetuple().tm_yday / 58.0)
+    noise = rng.gauss(1.0, 0.08)
+    return max(0, round(day_total * shape[local_hour.hour] * seasonal * noise))
+
+
+def _add_footfall(sensor: Sensor, base_hourly: int, weeks: int) -> None:
+    end = utcnow().replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(weeks=weeks)
+    rng = random.Random(sensor.device_id)  # the same device gets the same history
+    rows = []
+    moment = start
+    while moment < end:
+        local = moment.astimezone(LONDON)
+        rows.append(
+            {
+                "sensor_id": sensor.id,
+                "measured_at": moment,
+                "period_minutes": 60,
+                "people": hourly_people(base_hourly, local, rng),
+                # Keyed by device and hour, so a second run adds only missing hours.
+                "uplink_id": f"demo:{sensor.device_id}:{moment:%Y-%m-%dT%H}",
+            }
+        )
+        moment += timedelta(hours=1)
+    for chunk in range(0, len(rows), 2000):
+        db.session.execute(
+            insert(FootfallCount).values(rows[chunk : chunk + 2000]).on_conflict_do_nothing()
+        )
+
+
+def _upsert_demo_users() -> None:
+    """Demo accounts: an owner of two South Norwood businesses, a hub manager, an admin."""
+    south_norwood = db.session.scalar(select(Hub).where(Hub.slug == "south-norwood"))
+    assert south_norwood is not None
+    owned = list(
+        db.session.scalars(
+            select(Business).where(Business.hub_id == south_norwood.id).order_by(Business.id).limit(2)
+        )
+    )
+    people = [
+        ("owner@example.org", "Demo Shop Owner", "owner"),
+        ("manager@example.org", "Demo High Street Manager", "hub_manager"),
+        ("admin@example.org", "Demo Council Admin", "council_admin"),
+    ]
+    for email, name, role in people:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD))
+            db.session.add(user)
+        if role == "owner":
+            user.businesses = owned
+        if role == "hub_manager":
+            user.hubs = [south_norwood]

@@ -1,0 +1,80 @@
+"""Footfall counts: recording them once and reading them back. Counts carry no identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from townhub.common.models import utcnow
+from townhub.extensions import db
+from townhub.footfall.models import FootfallCount
+from townhub.hubs.models import Hub
+from townhub.sensors.models import Sensor
+
+
+@dataclass(frozen=True)
+class SensorReading:
+    sensor_name: str
+    device_id: str
+    measured_at: datetime | None
+    people: int | None
+
+
+@dataclass(frozen=True)
+class HourTotal:
+    hour: datetime
+    people: int
+
+
+def record_count(
+    sensor: Sensor, measured_at: datetime, period_minutes: int, people: int, uplink_id: str
+) -> bool:
+    """Store a count unless this uplink was stored before; True when it was new. Commits."""
+    inserted = db.session.execute(
+        insert(FootfallCount)
+        .values(
+            sensor_id=sensor.id,
+            measured_at=measured_at,
+            period_minutes=period_minutes,
+            people=people,
+            uplink_id=uplink_id,
+        )
+        .on_conflict_do_nothing(index_elements=["uplink_id"])
+        .returning(FootfallCount.id)
+    ).scalar()
+    db.session.commit()
+    return inserted is not None
+
+
+def latest_readings(hub: Hub) -> list[SensorReading]:
+    """Each of the hub's sensors with its most recent count (or none yet)."""
+    latest = (
+        select(FootfallCount.sensor_id, FootfallCount.measured_at, FootfallCount.people)
+        .distinct(FootfallCount.sensor_id)
+        .order_by(FootfallCount.sensor_id, FootfallCount.measured_at.desc(), FootfallCount.id.desc())
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Sensor.name, Sensor.device_id, latest.c.measured_at, latest.c.people)
+        .outerjoin(latest, latest.c.sensor_id == Sensor.id)
+        .where(Sensor.hub_id == hub.id)
+        .order_by(Sensor.name)
+    )
+    return [SensorReading(*row) for row in rows]
+
+
+def hourly_totals(hub: Hub, hours: int = 24, now: datetime | None = None) -> list[HourTotal]:
+    """People counted across the hub's sensors in each of the last `hours` hours."""
+    now = now or utcnow()
+    hour = func.date_trunc("hour", FootfallCount.measured_at)
+    rows = db.session.execute(
+        select(hour.label("hour"), func.sum(FootfallCount.people))
+        .join(Sensor, Sensor.id == FootfallCount.sensor_id)
+        .where(Sensor.hub_id == hub.id, FootfallCount.measured_at > now - timedelta(hours=hours))
+        .group_by(hour)
+        .order_by(hour)
+    )
+    return [HourTotal(hour=row[0], people=int(row[1])) for row in rows]

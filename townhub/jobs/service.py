@@ -1,0 +1,84 @@
+"""A small job queue in PostgreSQL. Jobs are claimed with FOR UPDATE SKIP LOCKED, so
+several workers never take the same job, and a worker that dies releases its claim."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from townhub.common.models import utcnow
+from townhub.extensions import db
+from townhub.jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+Handler = Callable[[dict[str, Any]], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of this kind."""
+
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def enqueue(kind: str, payload: dict[str, Any]) -> Job:
+    """Add a job in the caller's transaction (so it exists only if the caller commits)."""
+    job = Job(kind=kind, payload=payload)
+    db.session.add(job)
+    return job
+
+
+def run_next_job() -> bool:
+    """Claim the next due job, run it and record the outcome; False when none is due.
+
+    The claim is a row lock held on its own connection for the whole run: if this
+    process dies, the lock goes with it and the job is claimed again. Handlers record
+    their own progress (with their own commits), so a rerun repeats no finished work.
+    """
+    with Session(db.engine) as claim:
+        job = claim.scalars(
+            select(Job)
+            .where(Job.status == "queued", Job.run_at <= utcnow())
+            .order_by(Job.run_at, Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if job is None:
+            return False
+        handler = HANDLERS.get(job.kind)
+        job.attempts += 1
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            handler(dict(job.payload))
+        except Exception as error:
+            db.session.rollback()
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            job.last_error = f"{type(error).__name__}: {error}"
+            if job.attempts >= MAX_ATTEMPTS or handler is None:
+                job.status = "failed"
+                job.finished_at = utcnow()
+            else:
+                job.run_at = utcnow() + timedelta(seconds=2 ** job.attempts * 5)
+        else:
+            job.status = "done"
+            job.finished_at = utcnow()
+        claim.commit()
+        return True
+
+
+def queue_depth() -> int:
+    """Jobs waiting to run."""
+    return int(db.session.scalar(select(func.count()).where(Job.status == "queued")) or 0)
+

@@ -1,0 +1,30 @@
+"""Every model, imported in one place for Alembic and the mapper registry."""
+
+from townhub.accounts.models import User, business_owners, hub_managers
+from townhub.alerts.models import PushDelivery, PushSubscription
+from townhub.businesses.models import Business
+from townhub.events.models import Event
+from townhub.footfall.models import FootfallCount
+from townhub.hubs.models import Hub
+from townhub.jobs.models import Job, WorkerHeartbeat
+from townhub.offers.models import Offer
+from townhub.roadworks.models import Roadwork
+from townhub.sensors.models import Sensor, SensorQuarantine
+
+__all__ = [
+    "Business",
+    "Event",
+    "FootfallCount",
+    "Hub",
+    "Job",
+    "Offer",
+    "PushDelivery",
+    "PushSubscription",
+    "Roadwork",
+    "Sensor",
+    "SensorQuarantine",
+    "User",
+    "WorkerHeartbeat",
+    "business_owners",
+    "hub_managers",
+]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+
+class OfferForm(FlaskForm):  # type: ignore[misc]
+    business_id = SelectField(_l("Business"), coerce=int,
+                              validators=[DataRequired(_l("Choose the business"))])
+    title = StringField(
+        _l("What is the offer?"),
+        validators=[DataRequired(_l("Enter what the offer is")),
+                    Length(max=120, message=_l("The offer must be 120 characters or fewer"))],
+    )
+    details = TextAreaField(_l("Details (optional)"), validators=[Length(max=1000)])
+    terms = TextAreaField(_l("Terms (optional)"), validators=[Length(max=1000)])
+    starts_on = DateField(
+        _l("First day of the offer"),
+        validators=[DataRequired(_l("Enter the first day of the offer, like 2026-11-28"))],
+    )
+    ends_on = DateField(
+        _l("Last day of the offer"),
+        validators=[DataRequired(_l("Enter the last day of the offer, like 2026-12-05"))],
+    )
+    reach = RadioField(
+        _l("Who should hear about it?"),
+        choices=[("hub", _l("Everyone following the high street")),
+                 ("radius", _l("People close to the shop"))],
+        default="hub",
+        validators=[DataRequired(_l("Choose who should hear about the offer"))],
+    )
+    radius_m = IntegerField(
+        _l("How close, in metres"),
+        validators=[Optional(), NumberRange(min=200, max=2000,
+                                            message=_l("Enter a distance from 200 to 2000 metres"))],
+    )
+    redemption_code = StringField(_l("Code to show at the till (optional)"),
+                                  validators=[Length(max=40)])
+
+    def validate_ends_on(self, field: Any) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day must be the same as or after the first day"))
+
+    def validate_radius_m(self, field: Any) -> None:
+        if self.reach.data == "radius" and field.data is None:
+            raise ValidationError(_l("Enter how close people must be, in metres"))

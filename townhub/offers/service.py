@@ -1,0 +1,105 @@
+"""Posting offers. Publishing an offer queues its alerts in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from townhub.accounts.models import User
+from townhub.alerts.service import queue_offer_alerts
+from townhub.businesses.models import Business
+from townhub.common import geo
+from townhub.common.models import utcnow
+from townhub.extensions import db
+from townhub.hubs.models import Hub
+from townhub.offers.models import Offer
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class NotAllowed(PermissionError):
+    """This user may not act for that business."""
+
+
+class BusinessNotFound(LookupError):
+    """No business has that id."""
+
+
+@dataclass(frozen=True)
+class OfferDraft:
+    business_id: int
+    title: str
+    details: str
+    terms: str
+    starts_on: date
+    ends_on: date
+    radius_m: int | None
+    redemption_code: str | None
+
+
+def businesses_for(user: User) -> list[Business]:
+    """The businesses this user may post for, by name."""
+    if user.role == "council_admin":
+        query = select(Business)
+    elif user.role == "hub_manager":
+        query = select(Business).where(Business.hub_id.in_([hub.id for hub in user.hubs]))
+    else:
+        query = select(Business).where(Business.id.in_([b.id for b in user.businesses]))
+    return list(db.session.scalars(query.order_by(Business.name)))
+
+
+def _business_for(user: User, business_id: int) -> Business:
+    business = db.session.get(Business, business_id)
+    if business is None:
+        raise BusinessNotFound(business_id)
+    if business not in businesses_for(user):
+        raise NotAllowed(f"user {user.id} may not post for business {business_id}")
+    return business
+
+
+def local_day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LONDON)
+
+
+def publish_offer(user: User, draft: OfferDraft) -> Offer:
+    """Create and publish an offer and queue its alerts; raises NotAllowed, BusinessNotFound. Commits."""
+    business = _business_for(user, draft.business_id)
+    hub_boundary = select(Hub.boundary).where(Hub.id == business.hub_id).scalar_subquery()
+    offer = Offer(
+        hub_id=business.hub_id,
+        business_id=business.id,
+        title=draft.title,
+        details=draft.details,
+        terms=draft.terms,
+        # An offer runs from the start of its first day to the end of its last, London time.
+        starts_at=local_day_start(draft.starts_on),
+        ends_at=local_day_start(draft.ends_on + timedelta(days=1)),
+        radius_m=draft.radius_m,
+        geofence=(
+            geo.circle_around(business.location, draft.radius_m)
+            if draft.radius_m
+            else hub_boundary
+        ),
+        redemption_code=draft.redemption_code or None,
+        status="published" if business.status == "approved" else "pending",
+    )
+    db.session.add(offer)
+    if offer.status == "published":
+        offer.published_at = utcnow()
+        db.session.flush()
+        queue_offer_alerts(offer)
+    db.session.commit()
+    return offer
+
+
+def offers_for(user: User) -> list[Offer]:
+    """Offers of the businesses this user may post for, newest first."""
+    ids = [b.id for b in businesses_for(user)]
+    return list(
+        db.session.scalars(
+            select(Offer).where(Offer.business_id.in_(ids)).order_by(Offer.created_at.desc()).limit(50)
+        )
+    )

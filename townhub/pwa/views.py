@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template
+
+bp = Blueprint("pwa", __name__)
+
+
+@lru_cache(maxsize=1)
+def _service_worker(static_folder: str) -> str:
+    """sw.js with a version that changes whenever any static file changes, so a new
+    release replaces the old caches."""
+    root = Path(static_folder)
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    source = (root / "js" / "sw.js").read_text()
+    return source.replace("__TOWNHUB_VERSION__", digest.hexdigest()[:12])
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    # Served from the root so its scope covers every hub; revalidated on every visit so a
+    # new release is picked up.
+    response = Response(
+        _service_worker(current_app.static_folder or "static"), mimetype="text/javascript"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.get("/offline")
+def offline() -> str:
+    return render_template("pwa/offline.html")

@@ -1,0 +1,94 @@
+/* Townhub service worker: offline page, static assets, recently seen hub pages, push. */
+"use strict";
+
+const VERSION = "__TOWNHUB_VERSION__";
+const STATIC_CACHE = "townhub-static-" + VERSION;
+const PAGE_CACHE = "townhub-pages";
+const MAX_PAGES = 40;
+const PRECACHE = [
+  "/offline",
+  "/static/css/townhub.css",
+  "/static/js/app.js",
+  "/static/vendor/htmx-2.0.11.min.js",
+  "/static/icons/icon-192.png"
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(STATIC_CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  // A new release: drop the old release's static cache, then take over open pages.
+  event.waitUntil(
+    caches.keys().then((keys) => Promise.all(
+      keys.filter((key) => key.startsWith("townhub-static-") && key !== STATIC_CACHE)
+        .map((key) => caches.delete(key))
+    )).then(() => self.clients.claim())
+  );
+});
+
+async function trimPages(cache) {
+  const keys = await cache.keys();
+  for (let i = 0; i < keys.length - MAX_PAGES; i++) { await cache.delete(keys[i]); }
+}
+
+async function pageFromNetwork(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok && request.method === "GET" && !request.url.includes("/manage/")) {
+      const cache = await caches.open(PAGE_CACHE);
+      await cache.put(request, response.clone());
+      trimPages(cache);
+    }
+    return response;
+  } catch (error) {
+    const cached = await caches.match(request, { cacheName: PAGE_CACHE });
+    return cached || caches.match("/offline");
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
+  if (request.mode === "navigate") {
+    event.respondWith(pageFromNetwork(request));
+  } else if (url.pathname.startsWith("/static/")) {
+    event.respondWith(
+      caches.match(request).then((cached) => cached || fetch(request).then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          caches.open(STATIC_CACHE).then((cache) => cache.put(request, copy));
+        }
+        return response;
+      }))
+    );
+  }
+});
+
+self.addEventListener("push", (event) => {
+  // Always show a notification: browsers revoke subscriptions that get silent pushes.
+  let message = { title: "Town Hub", body: "", url: "/" };
+  try { message = Object.assign(message, event.data ? event.data.json() : {}); } catch (e) { /* keep defaults */ }
+  event.waitUntil(self.registration.showNotification(message.title, {
+    body: message.body,
+    tag: message.tag,
+    icon: "/static/icons/icon-192.png",
+    data: { url: message.url }
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      for (const client of windows) {
+        if (client.url === target.href && "focus" in client) { return client.focus(); }
+      }
+      return self.clients.openWindow(target.href);
+    })
+  );
+});

@@ -1,0 +1,84 @@
+"""The worker process: runs queued jobs and the MQTT listener thread, and beats a heart."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from types import FrameType
+
+from flask import Flask
+from sqlalchemy.dialects.postgresql import insert
+
+from townhub.common.models import utcnow
+from townhub.extensions import db
+from townhub.jobs.models import WorkerHeartbeat
+from townhub.jobs.service import run_next_job
+from townhub.sensors.listener import Listener
+
+log = logging.getLogger(__name__)
+IDLE_SLEEP_SECONDS = 0.5
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def beat(name: str, mqtt_connected: bool) -> None:
+    """Record that this worker is alive. Commits."""
+    values = {"name": name, "beat_at": utcnow(), "mqtt_connected": mqtt_connected}
+    db.session.execute(
+        insert(WorkerHeartbeat)
+        .values(**values)
+        .on_conflict_do_update(index_elements=["name"], set_=values)
+    )
+    db.session.commit()
+
+
+def run(app: Flask, stop: threading.Event | None = None, *, listen: bool = True) -> None:
+    """Run until `stop` is set (or SIGTERM/SIGINT): jobs in this thread, MQTT in paho's."""
+    import townhub.alerts.service  # noqa: F401  (registers job handlers)
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            log.info("worker stopping on signal %s", signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+    listener = Listener(app) if listen else None
+    if listener:
+        listener.start()
+    name = worker_name()
+    heartbeat_every = app.config["WORKER_HEARTBEAT_SECONDS"]
+    last_beat, last_connected = 0.0, False
+    try:
+        with app.app_context():
+            while not stop.is_set():
+                now = utcnow().timestamp()
+                connected = bool(listener and listener.connected.is_set())
+                # Beat on time, and at once when the broker connection comes or goes.
+                if now - last_beat >= heartbeat_every or connected != last_connected:
+                    beat(name, connected)
+                    last_beat, last_connected = now, connected
+                try:
+                    worked = run_next_job()
+                except Exception:
+                    log.exception("the job loop hit an error; carrying on")
+                    db.session.rollback()
+                    worked = False
+                db.session.remove()
+                if not worked:
+                    stop.wait(IDLE_SLEEP_SECONDS)
+    finally:
+        if listener:
+            listener.stop()
+        with app.app_context():
+            db.session.execute(
+                WorkerHeartbeat.__table__.delete().where(WorkerHeartbeat.name == name)
+            )
+            db.session.commit()
