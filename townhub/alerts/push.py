@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from py_vapid import Vapid01
+from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 # Encrypted payloads must fit a push service's 4,096-byte limit; aes128gcm adds 103 bytes.
@@ -25,8 +25,8 @@ class PushResult:
 
 
 @lru_cache(maxsize=4)
-def _vapid(private_pem: str) -> Vapid01:
-    return Vapid01.from_pem(private_pem.encode())
+def _vapid(private_pem: str) -> Vapid:
+    return Vapid.from_pem(private_pem.encode())
 
 
 def encode_payload(message: dict[str, Any]) -> bytes:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from geoalchemy2 import WKBElement, WKTElement
+from geoalchemy2 import Geometry, WKBElement, WKTElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_, type_coerce
 
 SRID = 4326
 # About 50 m at the latitude of London: alert areas are stored no finer than this.
@@ -55,6 +55,9 @@ def coarsen(lon: float, lat: float) -> tuple[float, float]:
 
 def circle_around(location: Any, radius_m: int) -> ColumnElement[Any]:
     """A polygon of radius_m metres around a point (buffered on the geography)."""
+    if isinstance(location, WKBElement | WKTElement):
+        # A value not yet in the database: bind it as a geometry, not as a plain string.
+        location = type_coerce(location, Geometry(srid=SRID))
     return func.geometry(func.ST_Buffer(func.geography(location), radius_m))
 
 

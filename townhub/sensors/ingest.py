@@ -1,12 +1,9 @@
 """Parsing LoRaWAN uplinks from The Things Stack v3 and ChirpStack v4 into one shape.
 
-Pure on purpose (no database, MQTT or Flask) so every odd real-world message can be tested
-from a recorded fixture. Anything unusable raises UnusableUplink with a reason a person can
-act on; the caller quarantines the message with that reason rather than dropping it.
-
-Formats: TTS https://www.thethingsindustries.com/docs/integrations/data-formats/ ,
-ChirpStack https://www.chirpstack.io/docs/chirpstack/integrations/events.html ,
-Paxcounter https://cyberman54.github.io/ESP32-Paxcounter/payloadformat/ .
+Pure (no database, MQTT or Flask) so odd real messages can be tested from recorded fixtures.
+Anything unusable raises UnusableUplink with a reason; the caller quarantines, never drops.
+Formats: thethingsindustries.com/docs/integrations/data-formats/ ,
+chirpstack.io/docs/chirpstack/integrations/events.html , cyberman54.github.io/ESP32-Paxcounter/
 """
 
 from __future__ import annotations
@@ -74,10 +71,7 @@ def parse_tts_uplink(raw: bytes) -> Uplink:
     if device_id is None:
         raise UnusableUplink("no device id (end_device_ids.device_id is missing)")
     # The Application Server's time is the top-level one; the inner one is the Network Server's.
-    when = message.get("received_at") or up.get("received_at")
-    if when is None:
-        raise UnusableUplink("no received_at time")
-    received_at = _time(when, "received_at")
+    received_at = _time(message.get("received_at") or up.get("received_at"), "received_at")
     # TTS leaves out zero values, so a first uplink has no f_cnt: absent means unknown here.
     f_cnt = _whole(up.get("f_cnt"), "f_cnt")
     # The as:up id is fixed when TTS handles the uplink, so a redelivery repeats it exactly.
@@ -109,13 +103,11 @@ def parse_chirpstack_uplink(raw: bytes) -> Uplink:
     dedup = _text(message.get("deduplicationId"))
     if dedup is None:
         raise UnusableUplink("no deduplicationId to recognise a redelivered uplink")
-    if message.get("time") is None:
-        raise UnusableUplink("no time")
     return Uplink(
         network="chirpstack",
         device_id=device_id,
         dev_eui=dev_eui,
-        received_at=_time(message["time"], "time"),
+        received_at=_time(message.get("time"), "time"),
         f_cnt=_whole(message.get("fCnt"), "fCnt"),
         f_port=_whole(message.get("fPort"), "fPort"),
         message_id=_bounded_id(dedup),
@@ -142,9 +134,7 @@ def people_count(uplink: Uplink, kind: str, mapping: dict[str, Any] | None = Non
             raise UnusableUplink("sensor mapping has no 'field' naming the decoded count")
         decoded = uplink.decoded
         if decoded is None:
-            raise UnusableUplink(
-                f"no decoded payload to read {field!r} from (no payload formatter?)"
-            )
+            raise UnusableUplink(f"no decoded payload to read {field!r} from (no formatter?)")
         if field not in decoded:
             raise UnusableUplink(f"decoded payload has no {field!r} field")
         return PeopleCount(_people(decoded[field], field))
@@ -162,7 +152,7 @@ def _paxcounter(uplink: Uplink, mapping: dict[str, Any]) -> int:
             raise UnusableUplink(
                 f"decoded payload has no 'pax' field (nor 'wifi' or 'ble'; port {uplink.f_port})"
             )
-        return _capped(sum(_people(decoded[name], name) for name in present))
+        return _people(sum(_people(decoded[name], name) for name in present), "wifi + ble")
     payload = uplink.frm_payload
     if payload is None:
         raise UnusableUplink("no decoded payload and no raw payload to count")
@@ -172,9 +162,7 @@ def _paxcounter(uplink: Uplink, mapping: dict[str, Any]) -> int:
     if uplink.f_port != 1:
         raise UnusableUplink(f"raw Paxcounter payload on port {uplink.f_port}, not count port 1")
     if len(payload) not in _PAX_SIZES:
-        raise UnusableUplink(
-            f"raw Paxcounter count payload of {len(payload)} bytes, not 2, 4, 15 or 17"
-        )
+        raise UnusableUplink(f"raw Paxcounter count of {len(payload)} bytes, not 2, 4, 15 or 17")
     order: Literal["little", "big"] = "little" if encoding == "packed" else "big"
     wifi = int.from_bytes(payload[0:2], order)
     ble = int.from_bytes(payload[2:4], order) if _PAX_SIZES[len(payload)] else 0
@@ -196,13 +184,9 @@ def _people(value: Any, name: str) -> int:
         raise UnusableUplink(f"{name!r} is not a number: {_show(value)}")
     if value < 0:
         raise UnusableUplink(f"{name!r} is negative: {value}")
-    return _capped(value)
-
-
-def _capped(people: int) -> int:
-    if people > MAX_PEOPLE:
-        raise UnusableUplink(f"people count {people} is implausibly large")
-    return people
+    if value > MAX_PEOPLE:
+        raise UnusableUplink(f"{name!r} is implausibly large: {value}")
+    return value
 
 
 def _load(raw: bytes) -> dict[str, Any]:
@@ -230,6 +214,8 @@ def _no_constant(name: str) -> Any:
 
 
 def _time(value: Any, name: str) -> datetime:
+    if value is None:
+        raise UnusableUplink(f"no {name}")
     match = _TIME.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise UnusableUplink(f"{name} is not a time with a zone: {_show(value)}")
