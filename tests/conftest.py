@@ -91,7 +91,8 @@ class CheckedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         response = super().open(*args, **kwargs)
         is_partial = "HX-Request" in (kwargs.get("headers") or {})
-        if response.mimetype == "text/html" and not is_partial and not 300 <= response.status_code < 400:
+        has_page = response.status_code != 204 and not 300 <= response.status_code < 400
+        if response.mimetype == "text/html" and not is_partial and has_page:
             problems = page_problems(response.get_data(as_text=True))
             assert not problems, f"{response.request.path}: " + "; ".join(problems)
         return response

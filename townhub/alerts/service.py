@@ -153,15 +153,15 @@ def matching_subscriptions(offer: Offer, after_id: int = 0, limit: int = BATCH_S
         PushDelivery.item_kind == "offer",
         PushDelivery.item_id == offer.id,
     )
+    geofence = select(Offer.geofence).where(Offer.id == offer.id).scalar_subquery()
     query = (
         select(PushSubscription)
         .join(Hub, Hub.id == PushSubscription.hub_id)
         .where(
-            PushSubscription.topics.any("offers"),
+            PushSubscription.topics.contains(["offers"]),
             geo.alert_area_meets(
-                Offer.geofence, PushSubscription.area_centre, PushSubscription.area_radius_m, Hub.boundary
+                geofence, PushSubscription.area_centre, PushSubscription.area_radius_m, Hub.boundary
             ),
-            Offer.id == offer.id,
             ~already,
             PushSubscription.id > after_id,
         )

@@ -53,20 +53,25 @@ def coarsen(lon: float, lat: float) -> tuple[float, float]:
     )
 
 
+def _sql(value: Any) -> Any:
+    """A geometry value ready for SQL: an element not yet in the database is bound as a
+    geometry (psycopg cannot adapt the element itself); columns pass through."""
+    if isinstance(value, WKBElement | WKTElement):
+        return type_coerce(value, Geometry(srid=SRID))
+    return value
+
+
 def circle_around(location: Any, radius_m: int) -> ColumnElement[Any]:
     """A polygon of radius_m metres around a point (buffered on the geography)."""
-    if isinstance(location, WKBElement | WKTElement):
-        # A value not yet in the database: bind it as a geometry, not as a plain string.
-        location = type_coerce(location, Geometry(srid=SRID))
-    return func.geometry(func.ST_Buffer(func.geography(location), radius_m))
+    return func.geometry(func.ST_Buffer(func.geography(_sql(location)), radius_m))
 
 
 def contains(area: Any, geometry: Any) -> ColumnElement[bool]:
-    return func.ST_Covers(area, geometry)
+    return func.ST_Covers(_sql(area), _sql(geometry))
 
 
 def intersects(a: Any, b: Any) -> ColumnElement[bool]:
-    return func.ST_Intersects(a, b)
+    return func.ST_Intersects(_sql(a), _sql(b))
 
 
 def alert_area_meets(
@@ -87,4 +92,4 @@ def alert_area_meets(
 
 
 def distance_m(a: Any, b: Any) -> ColumnElement[float]:
-    return func.ST_Distance(func.geography(a), func.geography(b))
+    return func.ST_Distance(func.geography(_sql(a)), func.geography(_sql(b)))

@@ -3,11 +3,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
 
 from townhub.offers import service
 from townhub.offers.forms import OfferForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+def _text(value: str | None) -> str:
+    # A field left out of the POST entirely arrives as None, not "".
+    return (value or "").strip()
 
 
 @bp.get("/")
@@ -24,19 +30,21 @@ def dashboard() -> str:
 @login_required
 def new_offer() -> BaseResponse | str:
     form = OfferForm()
-    form.business_id.choices = [(b.id, b.name) for b in service.businesses_for(current_user)]
+    form.business_id.choices = [
+        SelectChoice(b.id, b.name) for b in service.businesses_for(current_user)
+    ]
     if not form.business_id.choices:
         abort(403, description="You have no business to post offers for yet.")
     if form.validate_on_submit():
         draft = service.OfferDraft(
             business_id=form.business_id.data,
-            title=form.title.data.strip(),
-            details=form.details.data.strip(),
-            terms=form.terms.data.strip(),
+            title=_text(form.title.data),
+            details=_text(form.details.data),
+            terms=_text(form.terms.data),
             starts_on=form.starts_on.data,
             ends_on=form.ends_on.data,
             radius_m=form.radius_m.data if form.reach.data == "radius" else None,
-            redemption_code=form.redemption_code.data.strip(),
+            redemption_code=_text(form.redemption_code.data),
         )
         try:
             offer = service.publish_offer(current_user, draft)

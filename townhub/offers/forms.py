@@ -4,7 +4,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 
@@ -28,8 +36,10 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     )
     reach = RadioField(
         _l("Who should hear about it?"),
-        choices=[("hub", _l("Everyone following the high street")),
-                 ("radius", _l("People close to the shop"))],
+        choices=[
+            SelectChoice("hub", _l("Everyone following the high street")),
+            SelectChoice("radius", _l("People close to the shop")),
+        ],
         default="hub",
         validators=[DataRequired(_l("Choose who should hear about the offer"))],
     )

@@ -1,0 +1,114 @@
+"""Browser test foundations: Debian's Chromium driven by Playwright, the app served on a
+real port, the demo data, and axe-core run on each page.
+
+Never run `playwright install`: the browser is /usr/bin/chromium (see FIELD-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from werkzeug.serving import make_server
+
+from townhub.demo.seed import seed
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Nothing but localhost resolves: the browser cannot reach Google's services, and a
+    # page that tries to load anything from elsewhere fails loudly.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """Overrides pytest-playwright's: launch the system Chromium, never a downloaded one."""
+    return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The app on a free port in a thread; yields its base URL. The host is `localhost`,
+    a secure context, so service workers register over plain HTTP."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://localhost:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture
+def demo_hubs(app: Flask) -> None:
+    """The demo data (South Norwood, Purley, Thornton Heath), committed so the server
+    thread sees it. Use only in tests marked `live`: their clean-up empties the tables."""
+    seed(weeks=1)
+
+
+@dataclass
+class PageProblems:
+    """Console errors and CSP violations a page reported."""
+
+    console_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def assert_none(self) -> None:
+        assert not self.console_errors, "console errors:\n" + "\n".join(self.console_errors)
+        assert not self.csp_violations, "CSP violations:\n" + "\n".join(self.csp_violations)
+
+
+# Runs before any page script; the binding reports each violation back to the test.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} ` +
+    `at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+  );
+});
+"""
+
+
+def watch_for_problems(context: BrowserContext) -> PageProblems:
+    """Record console errors and CSP violations in every page of a JavaScript context.
+    Set up before opening the pages."""
+    problems = PageProblems()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            location = message.location
+            problems.console_errors.append(f"{message.text} ({location.get('url')}:{location.get('lineNumber')})")
+
+    context.on("console", on_console)
+    context.expose_function("__reportCspViolation", problems.csp_violations.append)
+    context.add_init_script(_CSP_LISTENER)
+    return problems
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core (WCAG 2.x A and AA, WCAG 2.2 AA) on the page; fail listing every
+    violation with the elements at fault. The page needs JavaScript on."""
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    if violations:
+        lines = [f"{len(violations)} axe violation(s) on {page.url}:"]
+        for violation in violations:
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+            for node in violation["nodes"]:
+                lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}")
+        pytest.fail("\n".join(lines), pytrace=False)
