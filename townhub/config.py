@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,9 @@ class BaseConfig:
     MQTT_TOPICS = _env("MQTT_TOPICS", "v3/+/devices/+/up,application/+/device/+/event/up")
     # Several workers split one stream through an MQTT shared subscription.
     MQTT_SHARE_GROUP = _env("MQTT_SHARE_GROUP", "townhub")
-    MQTT_CLIENT_ID = _env("MQTT_CLIENT_ID", "townhub-worker")
+    # Must differ between worker processes: a broker drops a client when another connects
+    # with the same id. Stable across restarts so the persistent session is picked up.
+    MQTT_CLIENT_ID = _env("MQTT_CLIENT_ID", f"townhub-worker-{socket.gethostname()}")
     VAPID_CONTACT = _env("VAPID_CONTACT", "mailto:townhub@localhost.invalid")
     TILE_URL = _env("TILE_URL", "")
     BABEL_DEFAULT_LOCALE = "en"

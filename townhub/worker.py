@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 IDLE_SLEEP_SECONDS = 0.5
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def worker_name(client_id: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{client_id}"
 
 
 def beat(name: str, mqtt_connected: bool) -> None:
@@ -37,7 +37,13 @@ def beat(name: str, mqtt_connected: bool) -> None:
     db.session.commit()
 
 
-def run(app: Flask, stop: threading.Event | None = None, *, listen: bool = True) -> None:
+def run(
+    app: Flask,
+    stop: threading.Event | None = None,
+    *,
+    listen: bool = True,
+    client_id: str | None = None,
+) -> None:
     """Run until `stop` is set (or SIGTERM/SIGINT): jobs in this thread, MQTT in paho's."""
     import townhub.alerts.service  # noqa: F401  (registers job handlers)
 
@@ -50,10 +56,11 @@ def run(app: Flask, stop: threading.Event | None = None, *, listen: bool = True)
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
 
-    listener = Listener(app) if listen else None
+    client_id = client_id or app.config["MQTT_CLIENT_ID"]
+    listener = Listener(app, client_id) if listen else None
     if listener:
         listener.start()
-    name = worker_name()
+    name = worker_name(client_id)
     heartbeat_every = app.config["WORKER_HEARTBEAT_SECONDS"]
     last_beat, last_connected = 0.0, False
     try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from townhub.common.models import utcnow
 from townhub.extensions import db
@@ -53,7 +53,7 @@ def latest_readings(hub: Hub) -> list[SensorReading]:
     """Each of the hub's sensors with its most recent count (or none yet)."""
     latest = (
         select(FootfallCount.sensor_id, FootfallCount.measured_at, FootfallCount.people)
-        .distinct(FootfallCount.sensor_id)
+        .ext(distinct_on(FootfallCount.sensor_id))
         .order_by(FootfallCount.sensor_id, FootfallCount.measured_at.desc(), FootfallCount.id.desc())
         .subquery()
     )

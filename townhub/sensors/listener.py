@@ -27,7 +27,7 @@ SESSION_EXPIRY_SECONDS = 24 * 3600
 class Listener:
     """Owns one paho client; `connected` is read by the worker's heartbeat."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, client_id: str) -> None:
         self.app = app
         self.connected = threading.Event()
         self.topics = [t.strip() for t in app.config["MQTT_TOPICS"].split(",") if t.strip()]
@@ -38,7 +38,7 @@ class Listener:
         self.port = url.port or (8883 if url.scheme == "mqtts" else 1883)
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=app.config["MQTT_CLIENT_ID"],
+            client_id=client_id,
             protocol=mqtt.MQTTv5,
         )
         if url.username:
