@@ -1,0 +1,34 @@
+"""Removing or renaming a URL is a decision, not an accident: this list must be edited."""
+
+from flask import Flask
+
+EXPECTED = {
+    "GET /",
+    "GET /<hub_slug>/",
+    "GET /<hub_slug>/footfall",
+    "GET /<hub_slug>/manifest.webmanifest",
+    "GET /alerts",
+    "GET /healthz",
+    "GET /manage/",
+    "GET /manage/offers/new",
+    "POST /manage/offers/new",
+    "GET /manage/sign-in",
+    "POST /manage/sign-in",
+    "POST /manage/sign-out",
+    "GET /offline",
+    "GET /push/vapid-public-key",
+    "POST /push/subscriptions",
+    "DELETE /push/subscriptions",
+    "GET /static/<path:filename>",
+    "GET /sw.js",
+}
+
+
+def test_route_list(app: Flask) -> None:
+    routes = {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    assert routes == EXPECTED
