@@ -66,7 +66,11 @@ def _database(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
         transaction = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"class_": _BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+            {
+                "class_": _BoundSession,
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+            }
         )
         try:
             yield

@@ -13,11 +13,11 @@ from townhub.alerts.models import PushSubscription
 from townhub.businesses.models import Business
 from townhub.common import geo
 from townhub.common.models import utcnow
+from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
-from townhub.events.models import Event
 from townhub.sensors.models import Sensor
 
 _numbers = itertools.count(1)
@@ -36,7 +36,9 @@ def _save(model: Any) -> Any:
     return model
 
 
-def make_hub(*, slug: str | None = None, ring: list[tuple[float, float]] | None = None, **overrides: Any) -> Hub:
+def make_hub(
+    *, slug: str | None = None, ring: list[tuple[float, float]] | None = None, **overrides: Any
+) -> Hub:
     n = next(_numbers)
     values: dict[str, Any] = {
         "slug": slug or f"hub-{n}",
@@ -46,7 +48,9 @@ def make_hub(*, slug: str | None = None, ring: list[tuple[float, float]] | None 
     return _save(Hub(**{**values, **overrides}))
 
 
-def make_business(*, hub: Hub | None = None, at: tuple[float, float] = CLOCK_TOWER, **overrides: Any) -> Business:
+def make_business(
+    *, hub: Hub | None = None, at: tuple[float, float] = CLOCK_TOWER, **overrides: Any
+) -> Business:
     hub = hub or make_hub()
     n = next(_numbers)
     values: dict[str, Any] = {
@@ -61,8 +65,14 @@ def make_business(*, hub: Hub | None = None, at: tuple[float, float] = CLOCK_TOW
     return _save(Business(**{**values, **overrides}))
 
 
-def make_user(*, role: str = "owner", businesses: list[Business] | None = None,
-              hubs: list[Hub] | None = None, password: str = PASSWORD, **overrides: Any) -> User:
+def make_user(
+    *,
+    role: str = "owner",
+    businesses: list[Business] | None = None,
+    hubs: list[Hub] | None = None,
+    password: str = PASSWORD,
+    **overrides: Any,
+) -> User:
     n = next(_numbers)
     values: dict[str, Any] = {
         "email": f"user{n}@example.org",
@@ -76,7 +86,9 @@ def make_user(*, role: str = "owner", businesses: list[Business] | None = None,
     return _save(user)
 
 
-def make_offer(*, business: Business | None = None, radius_m: int | None = None, **overrides: Any) -> Offer:
+def make_offer(
+    *, business: Business | None = None, radius_m: int | None = None, **overrides: Any
+) -> Offer:
     business = business or make_business()
     now = utcnow()
     values: dict[str, Any] = {
@@ -87,7 +99,9 @@ def make_offer(*, business: Business | None = None, radius_m: int | None = None,
         "starts_at": now - timedelta(days=1),
         "ends_at": now + timedelta(days=6),
         "radius_m": radius_m,
-        "geofence": geo.circle_around(business.location, radius_m) if radius_m else db.session.get(Hub, business.hub_id).boundary,
+        "geofence": geo.circle_around(business.location, radius_m)
+        if radius_m
+        else db.session.get(Hub, business.hub_id).boundary,
         "status": "published",
         "published_at": now,
     }
@@ -141,9 +155,15 @@ def make_sensor(*, hub: Hub | None = None, **overrides: Any) -> Sensor:
     return _save(Sensor(**{**values, **overrides}))
 
 
-def make_subscription(*, hub: Hub | None = None, endpoint: str | None = None,
-                      centre: tuple[float, float] | None = None, radius_m: int | None = None,
-                      topics: list[str] | None = None, **overrides: Any) -> PushSubscription:
+def make_subscription(
+    *,
+    hub: Hub | None = None,
+    endpoint: str | None = None,
+    centre: tuple[float, float] | None = None,
+    radius_m: int | None = None,
+    topics: list[str] | None = None,
+    **overrides: Any,
+) -> PushSubscription:
     hub = hub or make_hub()
     values: dict[str, Any] = {
         "endpoint": endpoint or f"https://push.example.net/{next(_numbers)}",

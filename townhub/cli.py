@@ -17,7 +17,9 @@ def register(app: Flask) -> None:
     def seed_demo(weeks: int) -> None:
         """Load three Croydon hubs with businesses, offers, events, roadworks and footfall."""
         if current_app.config["ENV_NAME"] == "production":
-            raise click.ClickException("seed-demo loads made-up data; it will not run in production.")
+            raise click.ClickException(
+                "seed-demo loads made-up data; it will not run in production."
+            )
         from townhub.demo.seed import seed
 
         summary = seed(weeks=weeks)
@@ -29,7 +31,9 @@ def register(app: Flask) -> None:
         """Run background jobs and the MQTT listener until stopped."""
         from townhub import worker as worker_module
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
         worker_module.run(current_app._get_current_object(), listen=not no_mqtt)  # type: ignore[attr-defined]
 
     secrets_group = click.Group("secrets", help="Secret key and VAPID keys in the instance folder.")
@@ -40,7 +44,10 @@ def register(app: Flask) -> None:
         path = Path(current_app.instance_path)
         existed = (path / "secrets.json").exists()
         write_new_secrets(path)
-        click.echo(("Kept the existing" if existed else "Wrote new") + f" secrets in {path / 'secrets.json'}")
+        click.echo(
+            ("Kept the existing" if existed else "Wrote new")
+            + f" secrets in {path / 'secrets.json'}"
+        )
 
     app.cli.add_command(secrets_group)
 
@@ -49,7 +56,9 @@ def register(app: Flask) -> None:
     @users_group.command("create")
     @click.option("--email", required=True)
     @click.option("--name", required=True)
-    @click.option("--role", type=click.Choice(["owner", "hub_manager", "council_admin"]), required=True)
+    @click.option(
+        "--role", type=click.Choice(["owner", "hub_manager", "council_admin"]), required=True
+    )
     @click.password_option()
     def users_create(email: str, name: str, role: str, password: str) -> None:
         """Add an account with a password."""

@@ -11,10 +11,10 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from py_vapid import Vapid01, b64urlencode
 from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid01, b64urlencode
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://townhub:townhub@127.0.0.1:5432/townhub"
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://townhub:townhub@127.0.0.1:5432/townhub_test"
@@ -31,7 +31,7 @@ def _env(name: str, default: str) -> str:
 class BaseConfig:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True, "pool_size": 5}
     MQTT_URL = _env("MQTT_URL", "mqtt://127.0.0.1:1883")
     # The Things Stack v3 and ChirpStack v4 uplink topics; "+" matches every app/device.
     MQTT_TOPICS = _env("MQTT_TOPICS", "v3/+/devices/+/up,application/+/device/+/event/up")
@@ -61,7 +61,9 @@ class BaseConfig:
         """Fill in secrets; development generates them once, production refuses to start."""
         stored = _load_or_create_secrets(Path(instance_path), create=True)
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or stored["SECRET_KEY"]
-        config["VAPID_PRIVATE_PEM"] = os.environ.get("VAPID_PRIVATE_KEY") or stored["VAPID_PRIVATE_PEM"]
+        config["VAPID_PRIVATE_PEM"] = (
+            os.environ.get("VAPID_PRIVATE_KEY") or stored["VAPID_PRIVATE_PEM"]
+        )
         _check_vapid_contact(config["VAPID_CONTACT"])
 
 

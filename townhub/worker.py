@@ -49,6 +49,7 @@ def run(
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
+
         def _stop(signum: int, frame: FrameType | None) -> None:
             log.info("worker stopping on signal %s", signum)
             stop.set()

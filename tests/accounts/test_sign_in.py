@@ -43,7 +43,9 @@ def test_empty_form_names_each_missing_field(client: FlaskClient) -> None:
 def test_sign_in_without_csrf_token_is_refused(client: FlaskClient) -> None:
     make_user(email="baker@example.org")
 
-    response = client.post("/manage/sign-in", data={"email": "baker@example.org", "password": PASSWORD})
+    response = client.post(
+        "/manage/sign-in", data={"email": "baker@example.org", "password": PASSWORD}
+    )
 
     assert response.status_code == 400
     assert client.get("/manage/").status_code == 302

@@ -32,7 +32,9 @@ def push_service() -> Iterator[PushServiceStandIn]:
 
 @pytest.fixture
 def owner_client(client: FlaskClient) -> FlaskClient:
-    shop = make_business(hub=make_hub(slug="south-norwood"), name="Clocktower Coffee", at=CLOCK_TOWER)
+    shop = make_business(
+        hub=make_hub(slug="south-norwood"), name="Clocktower Coffee", at=CLOCK_TOWER
+    )
     owner = make_user(businesses=[shop], email="owner@example.org")
     db.session.commit()
     sign_in(client, owner.email, PASSWORD)
@@ -42,7 +44,9 @@ def owner_client(client: FlaskClient) -> FlaskClient:
 
 def _subscribe(client: FlaskClient, service: PushServiceStandIn, **choices: Any) -> dict[str, Any]:
     subscription = service.subscription(SubscriberKeys.generate())
-    response = client.post("/push/subscriptions", json={**subscription, "hub": "south-norwood", **choices})
+    response = client.post(
+        "/push/subscriptions", json={**subscription, "hub": "south-norwood", **choices}
+    )
     assert response.status_code == 201, response.get_json()
     return subscription
 
@@ -80,7 +84,9 @@ def _token(subscription: dict[str, Any]) -> str:
 def test_only_subscriptions_whose_area_meets_the_geofence_get_the_push(
     owner_client: FlaskClient, push_service: PushServiceStandIn
 ) -> None:
-    near = _subscribe(owner_client, push_service, topics=["offers"], area=_circle(NEAR_THE_SHOP, 300))
+    near = _subscribe(
+        owner_client, push_service, topics=["offers"], area=_circle(NEAR_THE_SHOP, 300)
+    )
     whole_hub = _subscribe(owner_client, push_service, topics=["offers", "travel"])
     far = _subscribe(owner_client, push_service, topics=["offers"], area=_circle(UP_THE_HILL, 200))
     events_only = _subscribe(owner_client, push_service, topics=["events"])
@@ -124,7 +130,9 @@ def test_running_the_same_job_again_sends_nothing_twice(
 def test_a_gone_subscription_is_deleted_with_its_area(
     owner_client: FlaskClient, push_service: PushServiceStandIn
 ) -> None:
-    gone = _subscribe(owner_client, push_service, topics=["offers"], area=_circle(NEAR_THE_SHOP, 300))
+    gone = _subscribe(
+        owner_client, push_service, topics=["offers"], area=_circle(NEAR_THE_SHOP, 300)
+    )
     push_service.respond_with(_token(gone), 410)
 
     _publish(owner_client, radius_m=400)
@@ -133,4 +141,8 @@ def test_a_gone_subscription_is_deleted_with_its_area(
     db.session.remove()
     assert db.session.scalars(select(PushSubscription)).all() == []
     delivery = db.session.scalars(select(PushDelivery)).one()
-    assert (delivery.status, delivery.http_status, delivery.subscription_id) == ("removed", 410, None)
+    assert (delivery.status, delivery.http_status, delivery.subscription_id) == (
+        "removed",
+        410,
+        None,
+    )

@@ -55,7 +55,9 @@ def test_a_circle_is_stored_coarsened_never_exactly(client: FlaskClient) -> None
 
     response = client.post(
         "/push/subscriptions",
-        json=browser_subscription(area={"type": "circle", "lon": exact[0], "lat": exact[1], "radius_m": 500}),
+        json=browser_subscription(
+            area={"type": "circle", "lon": exact[0], "lat": exact[1], "radius_m": 500}
+        ),
     )
 
     assert response.status_code == 201
@@ -112,9 +114,7 @@ def test_bad_subscriptions_get_a_json_problem_and_change_nothing(
 
 
 def test_a_body_that_is_not_json_is_refused(client: FlaskClient) -> None:
-    response = client.post(
-        "/push/subscriptions", data="{not json", content_type="application/json"
-    )
+    response = client.post("/push/subscriptions", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["detail"] == "The body is not valid JSON."
 
@@ -135,7 +135,9 @@ def test_a_json_array_is_refused(client: FlaskClient) -> None:
 
 def test_unsubscribing_deletes_the_area(client: FlaskClient) -> None:
     make_hub(slug="south-norwood")
-    body = browser_subscription(area={"type": "circle", "lon": CLOCK_TOWER[0], "lat": CLOCK_TOWER[1], "radius_m": 300})
+    body = browser_subscription(
+        area={"type": "circle", "lon": CLOCK_TOWER[0], "lat": CLOCK_TOWER[1], "radius_m": 300}
+    )
     client.post("/push/subscriptions", json=body)
 
     response = client.delete("/push/subscriptions", json={"endpoint": body["endpoint"]})

@@ -92,7 +92,9 @@ def watch_for_problems(context: BrowserContext) -> PageProblems:
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
             location = message.location
-            problems.console_errors.append(f"{message.text} ({location.get('url')}:{location.get('lineNumber')})")
+            problems.console_errors.append(
+                f"{message.text} ({location.get('url')}:{location.get('lineNumber')})"
+            )
 
     context.on("console", on_console)
     context.expose_function("__reportCspViolation", problems.csp_violations.append)
@@ -103,12 +105,17 @@ def watch_for_problems(context: BrowserContext) -> PageProblems:
 def assert_accessible(page: Page) -> None:
     """Run axe-core (WCAG 2.x A and AA, WCAG 2.2 AA) on the page; fail listing every
     violation with the elements at fault. The page needs JavaScript on."""
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
+    )
     violations = results.response["violations"]
     if violations:
         lines = [f"{len(violations)} axe violation(s) on {page.url}:"]
         for violation in violations:
             lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
             for node in violation["nodes"]:
-                lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}")
+                lines.append(
+                    f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}"
+                )
         pytest.fail("\n".join(lines), pytrace=False)

@@ -21,8 +21,14 @@ def test_seed_loads_three_real_hubs_and_running_it_twice_duplicates_nothing() ->
 
     seed(weeks=1)
 
-    assert {m.__name__: _count(m) for m in (Hub, Business, Sensor, Roadwork, FootfallCount)} == first
-    assert sorted(db.session.scalars(select(Hub.slug))) == ["purley", "south-norwood", "thornton-heath"]
+    assert {
+        m.__name__: _count(m) for m in (Hub, Business, Sensor, Roadwork, FootfallCount)
+    } == first
+    assert sorted(db.session.scalars(select(Hub.slug))) == [
+        "purley",
+        "south-norwood",
+        "thornton-heath",
+    ]
     assert first["Sensor"] == 9 and first["Roadwork"] == 3
     assert 3 * 18 <= first["Business"] <= 3 * 25
     assert first["FootfallCount"] == 9 * 7 * 24
@@ -32,7 +38,9 @@ def test_every_business_and_sensor_lies_inside_its_hub_and_roadworks_have_divers
     seed(weeks=1)
 
     outside = db.session.scalar(
-        select(func.count()).select_from(Business).join(Hub, Hub.id == Business.hub_id)
+        select(func.count())
+        .select_from(Business)
+        .join(Hub, Hub.id == Business.hub_id)
         .where(~func.ST_Covers(Hub.boundary, Business.location))
     )
     assert outside == 0

@@ -10,7 +10,11 @@ from townhub.common.models import utcnow
 
 def test_chooser_lists_every_hub(client: FlaskClient) -> None:
     make_hub(slug="south-norwood", name="South Norwood")
-    make_hub(slug="purley", name="Purley", ring=[(-0.12, 51.33), (-0.11, 51.33), (-0.11, 51.34), (-0.12, 51.34)])
+    make_hub(
+        slug="purley",
+        name="Purley",
+        ring=[(-0.12, 51.33), (-0.11, 51.33), (-0.11, 51.34), (-0.12, 51.34)],
+    )
 
     page = client.get("/").get_data(as_text=True)
 
@@ -22,10 +26,18 @@ def test_hub_home_shows_live_offers_next_events_and_roadworks(client: FlaskClien
     hub = make_hub(slug="south-norwood", name="South Norwood")
     shop = make_business(hub=hub, name="Portland Road Bakery")
     make_offer(business=shop, title="Half-price croissants")
-    make_offer(business=shop, title="Expired deal", starts_at=utcnow() - timedelta(days=9),
-               ends_at=utcnow() - timedelta(minutes=1))
-    make_offer(business=shop, title="Not yet", starts_at=utcnow() + timedelta(days=2),
-               ends_at=utcnow() + timedelta(days=4))
+    make_offer(
+        business=shop,
+        title="Expired deal",
+        starts_at=utcnow() - timedelta(days=9),
+        ends_at=utcnow() - timedelta(minutes=1),
+    )
+    make_offer(
+        business=shop,
+        title="Not yet",
+        starts_at=utcnow() + timedelta(days=2),
+        ends_at=utcnow() + timedelta(days=4),
+    )
     make_event(hub=hub, title="Winter market")
     make_roadwork(hub=hub, street="Station Road", diversion_text="Use Portland Road instead.")
 
@@ -50,7 +62,9 @@ def test_hub_home_escapes_what_businesses_type(client: FlaskClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_hub_page_works_without_javascript_and_loads_vendored_scripts_only(client: FlaskClient) -> None:
+def test_hub_page_works_without_javascript_and_loads_vendored_scripts_only(
+    client: FlaskClient,
+) -> None:
     make_hub(slug="south-norwood")
 
     response = client.get("/south-norwood/")

@@ -50,7 +50,10 @@ def test_owner_publishes_an_offer_and_its_alerts_are_queued(client: FlaskClient)
     assert response.status_code == 303
     offer = db.session.scalars(select(Offer)).one()
     assert (offer.title, offer.status, offer.radius_m, offer.redemption_code) == (
-        "Two coffees for £4", "published", 400, "COFFEE4"
+        "Two coffees for £4",
+        "published",
+        400,
+        "COFFEE4",
     )
     # The geofence is a 400 m circle around the shop, computed by PostGIS.
     area_m2 = db.session.scalar(select(func.ST_Area(func.geography(Offer.geofence))))
@@ -84,7 +87,9 @@ def test_a_date_that_is_not_a_date_is_an_error_not_a_crash(client: FlaskClient) 
     owner = make_user(businesses=[shop])
     sign_in(client, owner.email, PASSWORD)
 
-    response = submit(client, "/manage/offers/new", {**_good_form(shop.id), "starts_on": "next tuesday"})
+    response = submit(
+        client, "/manage/offers/new", {**_good_form(shop.id), "starts_on": "next tuesday"}
+    )
 
     assert response.status_code == 200
     assert 'href="#starts_on"' in response.get_data(as_text=True)

@@ -43,7 +43,9 @@ def publish(topic: str, payload: bytes) -> None:
     """Publish with the broker's own command-line client, QoS 1."""
     subprocess.run(
         ["mosquitto_pub", "-h", "127.0.0.1", "-p", "1883", "-q", "1", "-t", topic, "-s"],
-        input=payload, check=True, timeout=10,
+        input=payload,
+        check=True,
+        timeout=10,
     )
 
 
@@ -56,7 +58,9 @@ class RunningWorker:
 
 
 @pytest.fixture
-def start_worker(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], RunningWorker]]:
+def start_worker(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], RunningWorker]]:
     """Start worker threads on a fresh MQTT session and share group; stop them after."""
     run_id = uuid.uuid4().hex[:8]
     monkeypatch.setitem(app.config, "MQTT_SHARE_GROUP", f"townhub-test-{run_id}")
@@ -83,11 +87,17 @@ def _connected_workers() -> int:
 
 
 def _counts() -> list[tuple[int, str | None]]:
-    return [tuple(row) for row in db.session.execute(select(FootfallCount.people, FootfallCount.uplink_id))]
+    return [
+        tuple(row)
+        for row in db.session.execute(select(FootfallCount.people, FootfallCount.uplink_id))
+    ]
 
 
 def _quarantine() -> list[tuple[str, str]]:
-    return [tuple(row) for row in db.session.execute(select(SensorQuarantine.source, SensorQuarantine.reason))]
+    return [
+        tuple(row)
+        for row in db.session.execute(select(SensorQuarantine.source, SensorQuarantine.reason))
+    ]
 
 
 @pytest.fixture
@@ -121,7 +131,9 @@ def test_a_tts_uplink_is_counted_once_and_shows_on_the_footfall_page(
 
 
 @pytest.mark.usefixtures("clock_tower_sensor")
-def test_an_unknown_device_is_quarantined_not_dropped(start_worker: Callable[[], RunningWorker]) -> None:
+def test_an_unknown_device_is_quarantined_not_dropped(
+    start_worker: Callable[[], RunningWorker],
+) -> None:
     start_worker()
     assert _eventually(lambda: _connected_workers() == 1)
     message = json.loads((UPLINKS / "tts_v3_paxcounter.json").read_text())

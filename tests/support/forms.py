@@ -8,12 +8,16 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+_TOKEN = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
     page = client.get(path).get_data(as_text=True)
-    match = _TOKEN.search(page) or re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page)
+    match = _TOKEN.search(page) or re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page
+    )
     assert match, f"no CSRF token on {path}"
     return next(group for group in match.groups() if group)
 

@@ -51,7 +51,10 @@ class _Parser(HTMLParser):
             self._label_depth += 1
             if "for" in values:
                 self.facts.label_fors.add(values["for"])
-        if tag in {"input", "select", "textarea"} and values.get("type", "text") not in UNLABELLED_TYPES:
+        if (
+            tag in {"input", "select", "textarea"}
+            and values.get("type", "text") not in UNLABELLED_TYPES
+        ):
             self.facts.controls.append(_Element(tag, values))
             if self._label_depth:
                 self.facts.wrapped_controls.add(len(self.facts.controls) - 1)

@@ -9,8 +9,10 @@ class SignInForm(FlaskForm):  # type: ignore[misc]
         _l("Email address"),
         validators=[
             DataRequired(_l("Enter your email address")),
-            Email(_l("Enter an email address in the right format, like name@example.com"),
-                  check_deliverability=False),
+            Email(
+                _l("Enter an email address in the right format, like name@example.com"),
+                check_deliverability=False,
+            ),
             Length(max=254),
         ],
     )

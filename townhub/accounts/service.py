@@ -6,9 +6,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from townhub.accounts.models import User
 from townhub.common.models import utcnow
 from townhub.extensions import db
-from townhub.accounts.models import User
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both cases take the same time.
@@ -25,7 +25,9 @@ def hash_password(password: str) -> str:
 
 def authenticate(email: str, password: str) -> User:
     """The user with this e-mail and password; raises InvalidCredentials. Commits."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user: User | None = db.session.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    )
     try:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -45,8 +47,12 @@ def load_user(user_id: str) -> User | None:
 
 def create_user(*, email: str, name: str, role: str, password: str | None) -> User:
     """Add an account (used by the CLI and the demo data). Commits."""
-    user = User(email=email.lower(), name=name, role=role,
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        email=email.lower(),
+        name=name,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+    )
     db.session.add(user)
     db.session.commit()
     return user

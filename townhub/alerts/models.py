@@ -58,9 +58,7 @@ class PushDelivery(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "push_deliveries"
     __table_args__ = (
-        UniqueConstraint(
-            "subscription_id", "item_kind", "item_id", name="uq_push_deliveries_once"
-        ),
+        UniqueConstraint("subscription_id", "item_kind", "item_id", name="uq_push_deliveries_once"),
         CheckConstraint("status IN ('sent', 'failed', 'removed')", name="status"),
     )
 

@@ -67,9 +67,7 @@ def send(
         answer = error.response
         if answer is None:
             return PushResult(None, str(error))
-        return PushResult(
-            answer.status_code, answer.text[:500], answer.headers.get("Retry-After")
-        )
+        return PushResult(answer.status_code, answer.text[:500], answer.headers.get("Retry-After"))
     except requests.RequestException as error:
         return PushResult(None, f"{type(error).__name__}: {error}")
     status = int(getattr(response, "status_code", 0))

@@ -67,22 +67,32 @@ def _parse_area(raw: Any, hub: Hub | None, errors: dict[str, str]) -> AlertArea:
     if raw is None or raw == {"type": "hub"}:
         return AlertArea(None, None)
     if not isinstance(raw, dict) or raw.get("type") != "circle":
-        errors["area"] = 'area must be {"type": "hub"} or {"type": "circle", "lon", "lat", "radius_m"}'
+        errors["area"] = (
+            'area must be {"type": "hub"} or {"type": "circle", "lon", "lat", "radius_m"}'
+        )
         return AlertArea(None, None)
     lon, lat, radius = raw.get("lon"), raw.get("lat"), raw.get("radius_m")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat)):
         errors["area"] = "area lon and lat must be numbers"
         return AlertArea(None, None)
-    if not isinstance(radius, int) or isinstance(radius, bool) or not (
-        MIN_RADIUS_M <= radius <= MAX_RADIUS_M
+    if (
+        not isinstance(radius, int)
+        or isinstance(radius, bool)
+        or not (MIN_RADIUS_M <= radius <= MAX_RADIUS_M)
     ):
-        errors["area"] = f"area radius_m must be a whole number from {MIN_RADIUS_M} to {MAX_RADIUS_M}"
+        errors["area"] = (
+            f"area radius_m must be a whole number from {MIN_RADIUS_M} to {MAX_RADIUS_M}"
+        )
         return AlertArea(None, None)
     centre = geo.coarsen(float(lon), float(lat))  # type: ignore[arg-type]
     if hub is not None:
-        distance = db.session.scalar(select(geo.distance_m(Hub.boundary, geo.point(*centre))).where(Hub.id == hub.id))
+        distance = db.session.scalar(
+            select(geo.distance_m(Hub.boundary, geo.point(*centre))).where(Hub.id == hub.id)
+        )
         if distance is None or distance > MAX_CENTRE_DISTANCE_M:
-            errors["area"] = f"the area's centre must be within {MAX_CENTRE_DISTANCE_M // 1000} km of {hub.name}"
+            errors["area"] = (
+                f"the area's centre must be within {MAX_CENTRE_DISTANCE_M // 1000} km of {hub.name}"
+            )
     return AlertArea(centre, radius)
 
 
@@ -93,7 +103,7 @@ def subscribe(data: Any) -> PushSubscription:
     errors: dict[str, str] = {}
     endpoint = data.get("endpoint")
     _check_endpoint(endpoint, errors)
-    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+    keys: dict[str, Any] = data["keys"] if isinstance(data.get("keys"), dict) else {}
     p256dh = _b64url_bytes(keys.get("p256dh"))
     if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4:
         errors["keys.p256dh"] = "keys.p256dh must be the browser's P-256 public key (base64url)"
@@ -135,8 +145,10 @@ def unsubscribe(endpoint: Any) -> bool:
     if not isinstance(endpoint, str):
         raise InvalidSubscription({"endpoint": "endpoint must be the push service URL"})
     deleted = db.session.execute(
-        delete(PushSubscription).where(PushSubscription.endpoint == endpoint)
-    ).rowcount
+        delete(PushSubscription)
+        .where(PushSubscription.endpoint == endpoint)
+        .returning(PushSubscription.id)
+    ).first()
     db.session.commit()
     return bool(deleted)
 
@@ -146,7 +158,9 @@ def queue_offer_alerts(offer: Offer) -> None:
     enqueue("push_offer", {"offer_id": offer.id})
 
 
-def matching_subscriptions(offer: Offer, after_id: int = 0, limit: int = BATCH_SIZE) -> list[PushSubscription]:
+def matching_subscriptions(
+    offer: Offer, after_id: int = 0, limit: int = BATCH_SIZE
+) -> list[PushSubscription]:
     """Subscriptions whose area meets the offer's geofence, that chose offers, not yet sent it."""
     already = exists().where(
         PushDelivery.subscription_id == PushSubscription.id,
@@ -217,7 +231,12 @@ def _record(offer: Offer, subscription: PushSubscription, result: push.PushResul
         status = "sent" if result.status is not None and 200 <= result.status < 300 else "failed"
         subscription_id = subscription.id
         if status == "failed":
-            log.warning("push to subscription %s failed: %s %s", subscription.id, result.status, result.detail)
+            log.warning(
+                "push to subscription %s failed: %s %s",
+                subscription.id,
+                result.status,
+                result.detail,
+            )
     db.session.add(
         PushDelivery(
             hub_id=offer.hub_id,

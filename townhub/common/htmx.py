@@ -9,7 +9,9 @@ from flask import Response, make_response, render_template
 from townhub.extensions import htmx
 
 
-def render(page: str, partials: dict[str, str] | None = None, status: int = 200, **context: Any) -> Response:
+def render(
+    page: str, partials: dict[str, str] | None = None, status: int = 200, **context: Any
+) -> Response:
     """Render `page`, or the partial named for the request's HX-Target when HTMX swaps a region.
 
     Boosted requests and history restores get the full page. The response always varies

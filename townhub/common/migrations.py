@@ -12,7 +12,11 @@ POSTGIS_TABLES = frozenset({"spatial_ref_sys", "geography_columns", "geometry_co
 render_item = alembic_helpers.render_item
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     if type_ == "table" and name in POSTGIS_TABLES:
         return False
-    return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))
+    return bool(
+        alembic_helpers.include_object(obj, name, type_, reflected, compare_to)  # type: ignore[no-untyped-call]
+    )

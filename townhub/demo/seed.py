@@ -29,15 +29,84 @@ LONDON = ZoneInfo("Europe/London")
 DEMO_PASSWORD = "townhub-demo"  # noqa: S105 - printed in the README for the demo only
 
 # Share of a day's footfall in each local hour, weekday and weekend (sums to about 1).
-WEEKDAY_SHAPE = [0.002, 0.001, 0.001, 0.001, 0.002, 0.006, 0.018, 0.045, 0.068, 0.062,
-                 0.066, 0.078, 0.094, 0.090, 0.076, 0.072, 0.078, 0.086, 0.064, 0.040,
-                 0.025, 0.015, 0.008, 0.004]
-SATURDAY_SHAPE = [0.004, 0.002, 0.001, 0.001, 0.001, 0.002, 0.006, 0.018, 0.040, 0.066,
-                  0.088, 0.102, 0.108, 0.104, 0.098, 0.090, 0.078, 0.062, 0.046, 0.034,
-                  0.024, 0.014, 0.008, 0.005]
-SUNDAY_SHAPE = [0.005, 0.003, 0.002, 0.001, 0.001, 0.002, 0.004, 0.010, 0.026, 0.052,
-                0.080, 0.102, 0.112, 0.114, 0.108, 0.098, 0.084, 0.066, 0.048, 0.034,
-                0.022, 0.014, 0.008, 0.005]
+WEEKDAY_SHAPE = [
+    0.002,
+    0.001,
+    0.001,
+    0.001,
+    0.002,
+    0.006,
+    0.018,
+    0.045,
+    0.068,
+    0.062,
+    0.066,
+    0.078,
+    0.094,
+    0.090,
+    0.076,
+    0.072,
+    0.078,
+    0.086,
+    0.064,
+    0.040,
+    0.025,
+    0.015,
+    0.008,
+    0.004,
+]
+SATURDAY_SHAPE = [
+    0.004,
+    0.002,
+    0.001,
+    0.001,
+    0.001,
+    0.002,
+    0.006,
+    0.018,
+    0.040,
+    0.066,
+    0.088,
+    0.102,
+    0.108,
+    0.104,
+    0.098,
+    0.090,
+    0.078,
+    0.062,
+    0.046,
+    0.034,
+    0.024,
+    0.014,
+    0.008,
+    0.005,
+]
+SUNDAY_SHAPE = [
+    0.005,
+    0.003,
+    0.002,
+    0.001,
+    0.001,
+    0.002,
+    0.004,
+    0.010,
+    0.026,
+    0.052,
+    0.080,
+    0.102,
+    0.112,
+    0.114,
+    0.108,
+    0.098,
+    0.084,
+    0.066,
+    0.048,
+    0.034,
+    0.022,
+    0.014,
+    0.008,
+    0.005,
+]
 # How busy each weekday is against an average day (Mon..Sun).
 DAY_FACTOR = [0.90, 0.92, 0.95, 0.98, 1.08, 1.25, 0.78]
 
@@ -92,8 +161,9 @@ def _upsert_business(hub: Hub, demo: DemoBusiness) -> Business:
     business.phone = demo.phone
     business.accessibility = demo.accessibility
     business.location = geo.point(demo.lon, demo.lat)
-    business.opening_hours = {day: [list(span) for span in spans]
-                              for day, spans in demo.opening_hours.items()}
+    business.opening_hours = {
+        day: [list(span) for span in spans] for day, spans in demo.opening_hours.items()
+    }
     business.status = "approved"
     db.session.add(business)
     return business
@@ -209,7 +279,10 @@ def _upsert_demo_users() -> None:
     assert south_norwood is not None
     owned = list(
         db.session.scalars(
-            select(Business).where(Business.hub_id == south_norwood.id).order_by(Business.id).limit(2)
+            select(Business)
+            .where(Business.hub_id == south_norwood.id)
+            .order_by(Business.id)
+            .limit(2)
         )
     )
     people = [
@@ -220,7 +293,9 @@ def _upsert_demo_users() -> None:
     for email, name, role in people:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = User(email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD))
+            user = User(
+                email=email, name=name, role=role, password_hash=hash_password(DEMO_PASSWORD)
+            )
             db.session.add(user)
         if role == "owner":
             user.businesses = owned

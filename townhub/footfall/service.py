@@ -54,7 +54,9 @@ def latest_readings(hub: Hub) -> list[SensorReading]:
     latest = (
         select(FootfallCount.sensor_id, FootfallCount.measured_at, FootfallCount.people)
         .ext(distinct_on(FootfallCount.sensor_id))
-        .order_by(FootfallCount.sensor_id, FootfallCount.measured_at.desc(), FootfallCount.id.desc())
+        .order_by(
+            FootfallCount.sensor_id, FootfallCount.measured_at.desc(), FootfallCount.id.desc()
+        )
         .subquery()
     )
     rows = db.session.execute(

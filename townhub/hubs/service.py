@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload
 
 from townhub.businesses.models import Business
 from townhub.common.models import utcnow
-from townhub.extensions import db
 from townhub.events.models import Event
+from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
@@ -41,7 +41,7 @@ def list_hubs() -> list[Hub]:
 
 def get_hub(slug: str) -> Hub:
     """The hub with this slug; raises HubNotFound."""
-    hub = db.session.scalar(select(Hub).where(Hub.slug == slug))
+    hub: Hub | None = db.session.scalar(select(Hub).where(Hub.slug == slug))
     if hub is None:
         raise HubNotFound(slug)
     return hub

@@ -4,11 +4,12 @@ from flask import Blueprint, Response, abort, jsonify, url_for
 
 from townhub.common.htmx import render
 from townhub.hubs import service
+from townhub.hubs.models import Hub
 
 bp = Blueprint("hubs", __name__)
 
 
-def _hub_or_404(slug: str) -> service.Hub:
+def _hub_or_404(slug: str) -> Hub:
     try:
         return service.get_hub(slug)
     except service.HubNotFound:
@@ -41,12 +42,24 @@ def manifest(hub_slug: str) -> Response:
             "background_color": "#ffffff",
             "theme_color": hub.theme_colour,
             "icons": [
-                {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
-                 "type": "image/png", "purpose": "any"},
-                {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
-                 "type": "image/png", "purpose": "any"},
-                {"src": url_for("static", filename="icons/maskable-512.png"),
-                 "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+                {
+                    "src": url_for("static", filename="icons/icon-192.png"),
+                    "sizes": "192x192",
+                    "type": "image/png",
+                    "purpose": "any",
+                },
+                {
+                    "src": url_for("static", filename="icons/icon-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "any",
+                },
+                {
+                    "src": url_for("static", filename="icons/maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
             ],
         }
     )

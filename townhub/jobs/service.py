@@ -70,7 +70,7 @@ def run_next_job() -> bool:
                 job.status = "failed"
                 job.finished_at = utcnow()
             else:
-                job.run_at = utcnow() + timedelta(seconds=2 ** job.attempts * 5)
+                job.run_at = utcnow() + timedelta(seconds=2**job.attempts * 5)
         else:
             job.status = "done"
             job.finished_at = utcnow()
@@ -81,4 +81,3 @@ def run_next_job() -> bool:
 def queue_depth() -> int:
     """Jobs waiting to run."""
     return int(db.session.scalar(select(func.count()).where(Job.status == "queued")) or 0)
-

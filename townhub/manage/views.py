@@ -50,7 +50,9 @@ def new_offer() -> BaseResponse | str:
             offer = service.publish_offer(current_user, draft)
         except service.NotAllowed:
             abort(403)
-        flash(f"Your offer “{offer.title}” is "
-              + ("live." if offer.status == "published" else "waiting for approval."))
+        flash(
+            f"Your offer “{offer.title}” is "
+            + ("live." if offer.status == "published" else "waiting for approval.")
+        )
         return redirect(url_for("manage.dashboard"), code=303)
     return render_template("manage/offer_form.html", form=form, form_has_errors=bool(form.errors))

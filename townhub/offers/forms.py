@@ -17,12 +17,15 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]
-    business_id = SelectField(_l("Business"), coerce=int,
-                              validators=[DataRequired(_l("Choose the business"))])
+    business_id = SelectField(
+        _l("Business"), coerce=int, validators=[DataRequired(_l("Choose the business"))]
+    )
     title = StringField(
         _l("What is the offer?"),
-        validators=[DataRequired(_l("Enter what the offer is")),
-                    Length(max=120, message=_l("The offer must be 120 characters or fewer"))],
+        validators=[
+            DataRequired(_l("Enter what the offer is")),
+            Length(max=120, message=_l("The offer must be 120 characters or fewer")),
+        ],
     )
     details = TextAreaField(_l("Details (optional)"), validators=[Length(max=1000)])
     terms = TextAreaField(_l("Terms (optional)"), validators=[Length(max=1000)])
@@ -45,11 +48,14 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     )
     radius_m = IntegerField(
         _l("How close, in metres"),
-        validators=[Optional(), NumberRange(min=200, max=2000,
-                                            message=_l("Enter a distance from 200 to 2000 metres"))],
+        validators=[
+            Optional(),
+            NumberRange(min=200, max=2000, message=_l("Enter a distance from 200 to 2000 metres")),
+        ],
     )
-    redemption_code = StringField(_l("Code to show at the till (optional)"),
-                                  validators=[Length(max=40)])
+    redemption_code = StringField(
+        _l("Code to show at the till (optional)"), validators=[Length(max=40)]
+    )
 
     def validate_ends_on(self, field: Any) -> None:
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

@@ -65,7 +65,10 @@ def local_day_start(day: date) -> datetime:
 
 
 def publish_offer(user: User, draft: OfferDraft) -> Offer:
-    """Create and publish an offer and queue its alerts; raises NotAllowed, BusinessNotFound. Commits."""
+    """Create an offer, published (alerts queued) if the business is approved, else pending.
+
+    Raises NotAllowed or BusinessNotFound. Commits.
+    """
     business = _business_for(user, draft.business_id)
     hub_boundary = select(Hub.boundary).where(Hub.id == business.hub_id).scalar_subquery()
     offer = Offer(
@@ -79,9 +82,7 @@ def publish_offer(user: User, draft: OfferDraft) -> Offer:
         ends_at=local_day_start(draft.ends_on + timedelta(days=1)),
         radius_m=draft.radius_m,
         geofence=(
-            geo.circle_around(business.location, draft.radius_m)
-            if draft.radius_m
-            else hub_boundary
+            geo.circle_around(business.location, draft.radius_m) if draft.radius_m else hub_boundary
         ),
         redemption_code=draft.redemption_code or None,
         status="published" if business.status == "approved" else "pending",
@@ -100,6 +101,9 @@ def offers_for(user: User) -> list[Offer]:
     ids = [b.id for b in businesses_for(user)]
     return list(
         db.session.scalars(
-            select(Offer).where(Offer.business_id.in_(ids)).order_by(Offer.created_at.desc()).limit(50)
+            select(Offer)
+            .where(Offer.business_id.in_(ids))
+            .order_by(Offer.created_at.desc())
+            .limit(50)
         )
     )

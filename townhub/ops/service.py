@@ -30,7 +30,9 @@ def check(stale_after_seconds: int) -> Health:
     try:
         db.session.execute(text("SELECT 1"))
         cutoff = utcnow() - timedelta(seconds=stale_after_seconds)
-        beats = list(db.session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.beat_at > cutoff)))
+        beats = list(
+            db.session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.beat_at > cutoff))
+        )
         queued = db.session.scalar(select(func.count()).where(Job.status == "queued"))
     except SQLAlchemyError:
         db.session.rollback()

@@ -14,8 +14,8 @@ from urllib.parse import unquote, urlsplit
 import paho.mqtt.client as mqtt
 from flask import Flask
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from townhub.sensors.service import ingest_uplink, network_for_topic, quarantine
 
@@ -51,7 +51,7 @@ class Listener:
         self.client.on_message = self._on_message
 
     def start(self) -> None:
-        properties = Properties(PacketTypes.CONNECT)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
         self.client.connect_async(
             self.host, self.port, keepalive=30, clean_start=False, properties=properties
@@ -63,34 +63,49 @@ class Listener:
         self.client.loop_stop()
         self.connected.clear()
 
-    def _on_connect(self, client: mqtt.Client, userdata: object, flags: object,
-                    reason: object, properties: object) -> None:
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason: object,
+        properties: object,
+    ) -> None:
         if getattr(reason, "is_failure", False):
             log.error("MQTT connection refused: %s", reason)
             return
         client.subscribe([(topic, 1) for topic in self.subscriptions])
         self.connected.set()
-        log.info("MQTT connected to %s:%s, subscribed to %s", self.host, self.port,
-                 ", ".join(self.subscriptions))
+        log.info(
+            "MQTT connected to %s:%s, subscribed to %s",
+            self.host,
+            self.port,
+            ", ".join(self.subscriptions),
+        )
 
-    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object,
-                       reason: object, properties: object) -> None:
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason: object,
+        properties: object,
+    ) -> None:
         self.connected.clear()
         log.warning("MQTT disconnected (%s); paho reconnects with backoff", reason)
 
-    def _on_message(self, client: mqtt.Client, userdata: object,
-                    message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         source = f"mqtt:{message.topic}"
         with self.app.app_context():
             try:
-                ingest_uplink(network_for_topic(message.topic), source, message.payload)
+                ingest_uplink(network_for_topic(message.topic), source, bytes(message.payload))
             except Exception as error:  # a database hiccup must not kill the listener
                 log.exception("could not ingest message on %s", message.topic)
                 from townhub.extensions import db
 
                 db.session.rollback()
                 try:
-                    quarantine(source, f"could not be stored: {error}", message.payload)
+                    quarantine(source, f"could not be stored: {error}", bytes(message.payload))
                 except Exception:
                     log.exception("could not quarantine message on %s either", message.topic)
                     db.session.rollback()
