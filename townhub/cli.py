@@ -68,3 +68,50 @@ def register(app: Flask) -> None:
         click.echo(f"Created {user.role} {user.email}")
 
     app.cli.add_command(users_group)
+
+    sensors_group = click.Group("sensors", help="Footfall sensors.")
+
+    @sensors_group.command("simulate")
+    @click.option("--device", "device_id", required=True, help="A registered device id.")
+    @click.option(
+        "--people",
+        type=click.IntRange(0, 100_000),
+        default=None,
+        help="People to report (default: a plausible random number).",
+    )
+    @click.option("--messages", type=click.IntRange(1, 100_000), default=1, show_default=True)
+    def sensors_simulate(device_id: str, people: int | None, messages: int) -> None:
+        """Publish The Things Stack v3 uplinks for a sensor to the configured broker."""
+        import json
+        import random
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from townhub.extensions import db
+        from townhub.sensors.models import Sensor
+        from townhub.sensors.simulate import TTS_TOPIC, publish, tts_uplink
+
+        sensor = db.session.scalar(select(Sensor).where(Sensor.device_id == device_id))
+        dev_eui = sensor.dev_eui if sensor else None
+        if sensor is None:
+            click.echo(
+                f"Note: no sensor {device_id!r} is registered; the uplink will be quarantined."
+            )
+        topic = TTS_TOPIC.format(application="townhub-footfall", tenant="ttn", device=device_id)
+        payloads = [
+            json.dumps(
+                tts_uplink(
+                    device_id=device_id,
+                    dev_eui=dev_eui,
+                    people=people if people is not None else random.randint(5, 60),  # noqa: S311
+                    f_cnt=n + 1,
+                    at=datetime.now(UTC),
+                )
+            ).encode()
+            for n in range(messages)
+        ]
+        publish(current_app.config["MQTT_URL"], topic, payloads)
+        click.echo(f"Published {messages} uplink(s) to {topic}")
+
+    app.cli.add_command(sensors_group)

@@ -40,3 +40,14 @@ def test_htmx_refresh_gets_only_the_readings_region(client: FlaskClient) -> None
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="footfall-readings">')
     assert "<html" not in body
+
+
+def test_a_late_uplink_shows_as_the_sensors_latest_reading(client: FlaskClient) -> None:
+    hub = make_hub(slug="south-norwood")
+    sensor = make_sensor(hub=hub)
+    record_count(sensor, utcnow() - timedelta(minutes=10), 15, 40, "test:recent")
+    record_count(sensor, utcnow() - timedelta(days=1), 15, 777, "test:held-up-in-the-network")
+
+    page = client.get("/south-norwood/footfall").get_data(as_text=True)
+
+    assert ">777</td>" in page

@@ -50,13 +50,15 @@ def record_count(
 
 
 def latest_readings(hub: Hub) -> list[SensorReading]:
-    """Each of the hub's sensors with its most recent count (or none yet)."""
+    """Each of the hub's sensors with the count it sent last (or none yet).
+
+    "Last" is the last received, not the latest measured: a delayed uplink still shows up
+    here when it arrives.
+    """
     latest = (
         select(FootfallCount.sensor_id, FootfallCount.measured_at, FootfallCount.people)
         .ext(distinct_on(FootfallCount.sensor_id))
-        .order_by(
-            FootfallCount.sensor_id, FootfallCount.measured_at.desc(), FootfallCount.id.desc()
-        )
+        .order_by(FootfallCount.sensor_id, FootfallCount.id.desc())
         .subquery()
     )
     rows = db.session.execute(
