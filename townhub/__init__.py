@@ -20,6 +20,7 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     config_class: type[BaseConfig] = CONFIGS[env]
     app = Flask(__name__, instance_path=os.environ.get("TOWNHUB_INSTANCE") or None)
     app.config.from_object(config_class)
+    config_class.read_environment(app.config)
     app.config.update(overrides or {})
     config_class.finalise(app.config, app.instance_path)
 

@@ -24,24 +24,32 @@ class ConfigurationError(RuntimeError):
     """The app cannot start safely with these settings."""
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+# Settings taken from environment variables when the app is created: name -> variable.
+FROM_ENVIRONMENT = {
+    "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+    "MQTT_URL": "MQTT_URL",
+    "MQTT_TOPICS": "MQTT_TOPICS",
+    "MQTT_SHARE_GROUP": "MQTT_SHARE_GROUP",
+    "MQTT_CLIENT_ID": "MQTT_CLIENT_ID",
+    "VAPID_CONTACT": "VAPID_CONTACT",
+    "TILE_URL": "TILE_URL",
+}
 
 
 class BaseConfig:
     ENV_NAME = "base"
-    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
+    SQLALCHEMY_DATABASE_URI = DEFAULT_DATABASE_URL
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True, "pool_size": 5}
-    MQTT_URL = _env("MQTT_URL", "mqtt://127.0.0.1:1883")
+    MQTT_URL = "mqtt://127.0.0.1:1883"
     # The Things Stack v3 and ChirpStack v4 uplink topics; "+" matches every app/device.
-    MQTT_TOPICS = _env("MQTT_TOPICS", "v3/+/devices/+/up,application/+/device/+/event/up")
+    MQTT_TOPICS = "v3/+/devices/+/up,application/+/device/+/event/up"
     # Several workers split one stream through an MQTT shared subscription.
-    MQTT_SHARE_GROUP = _env("MQTT_SHARE_GROUP", "townhub")
+    MQTT_SHARE_GROUP = "townhub"
     # Must differ between worker processes: a broker drops a client when another connects
     # with the same id. Stable across restarts so the persistent session is picked up.
-    MQTT_CLIENT_ID = _env("MQTT_CLIENT_ID", f"townhub-worker-{socket.gethostname()}")
-    VAPID_CONTACT = _env("VAPID_CONTACT", "mailto:townhub@localhost.invalid")
-    TILE_URL = _env("TILE_URL", "")
+    MQTT_CLIENT_ID = f"townhub-worker-{socket.gethostname()}"
+    VAPID_CONTACT = "mailto:townhub@localhost.invalid"
+    TILE_URL = ""
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
     LANGUAGES = ("en",)
@@ -55,6 +63,12 @@ class BaseConfig:
     SECRET_KEY = ""
     VAPID_PRIVATE_PEM = ""
     TESTING = False
+
+    @classmethod
+    def read_environment(cls, config: dict[str, Any]) -> None:
+        for setting, variable in FROM_ENVIRONMENT.items():
+            if variable in os.environ:
+                config[setting] = os.environ[variable]
 
     @classmethod
     def finalise(cls, config: dict[str, Any], instance_path: str) -> None:
@@ -74,8 +88,16 @@ class DevelopmentConfig(BaseConfig):
 class TestConfig(BaseConfig):
     ENV_NAME = "test"
     TESTING = True
-    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
+    SQLALCHEMY_DATABASE_URI = DEFAULT_TEST_DATABASE_URL
     MQTT_CLIENT_ID = "townhub-test-worker"
+
+    @classmethod
+    def read_environment(cls, config: dict[str, Any]) -> None:
+        super().read_environment(config)
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
+            "TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL
+        )
+
     WTF_CSRF_ENABLED = True
 
 
@@ -93,11 +115,11 @@ class ProductionConfig(BaseConfig):
         if len(secret) < 32:
             raise ConfigurationError(
                 "SECRET_KEY is missing or shorter than 32 characters: set it, or run "
-                "'flask --app app secrets init' once on the server."
+                "'townhub-init-secrets INSTANCE_FOLDER' once on the server."
             )
         if not vapid:
             raise ConfigurationError(
-                "VAPID private key is missing: run 'flask --app app secrets init' once."
+                "VAPID private key is missing: run 'townhub-init-secrets INSTANCE_FOLDER' once."
             )
         if "@localhost" in config["VAPID_CONTACT"]:
             raise ConfigurationError(
