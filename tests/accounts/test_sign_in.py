@@ -8,7 +8,7 @@ from tests.support.forms import sign_in, submit
 
 def test_owner_signs_in_with_argon2_password(client: FlaskClient) -> None:
     user = make_user(email="baker@example.org")
-    assert user.password_hash and user.password_hash.startswith("$argon2id$")
+    assert user.password_hash and user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
     response = sign_in(client, "Baker@Example.org", PASSWORD)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
@@ -10,9 +12,15 @@ from townhub.accounts.models import User
 from townhub.common.models import utcnow
 from townhub.extensions import db
 
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+# OWASP's argon2id settings (19 MiB, 2 passes): argon2-cffi's default of 64 MiB a hash
+# would let eight concurrent sign-ins take half a small VM's memory.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verified against when the e-mail is unknown, so both cases take the same time.
+    return _hasher.hash("not a real password")
 
 
 class InvalidCredentials(Exception):
@@ -29,7 +37,9 @@ def authenticate(email: str, password: str) -> User:
         select(User).where(func.lower(User.email) == email.strip().lower())
     )
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        _hasher.verify(
+            user.password_hash if user and user.password_hash else _dummy_hash(), password
+        )
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials from None
     if user is None or not user.password_hash:
