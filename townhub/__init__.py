@@ -27,9 +27,10 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-    from townhub.common import errors, security
+    from townhub.common import errors, formatting, security
 
     errors.register(app)
+    formatting.register(app)
     security.register(app)
     return app
 
