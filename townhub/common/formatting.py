@@ -15,13 +15,15 @@ def until(moment: datetime) -> str:
     """When something ends: "Ends Friday 12 December" for a midnight end, else with the time."""
     local = moment.astimezone(LONDON)
     if (local.hour, local.minute) == (0, 0):
-        return gettext("Ends %(day)s", day=format_date(local - timedelta(days=1), "EEEE d MMMM"))
-    return gettext("Ends %(when)s", when=format_datetime(moment, "EEEE d MMMM, HH:mm"))
+        return str(
+            gettext("Ends %(day)s", day=format_date(local - timedelta(days=1), "EEEE d MMMM"))
+        )
+    return str(gettext("Ends %(when)s", when=format_datetime(moment, "EEEE d MMMM, HH:mm")))
 
 
 def last_day(moment: datetime, pattern: str = "d MMMM y") -> str:
     """The last day something runs on: an end at midnight means the day before."""
-    return format_date((moment - timedelta(microseconds=1)).astimezone(LONDON), pattern)
+    return str(format_date((moment - timedelta(microseconds=1)).astimezone(LONDON), pattern))
 
 
 def register(app: Flask) -> None:
