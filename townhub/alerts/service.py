@@ -218,7 +218,9 @@ def send_offer_alerts(payload: dict[str, Any]) -> None:
                 )
                 _record(offer, subscription, result)
                 last_id = subscription.id
-            db.session.commit()
+                # Record each outcome at once: a worker that dies mid-batch must not send
+                # the same offer again to those it already reached.
+                db.session.commit()
 
 
 def _record(offer: Offer, subscription: PushSubscription, result: push.PushResult) -> None:
