@@ -97,7 +97,11 @@ def watch_for_problems(context: BrowserContext) -> PageProblems:
             )
 
     context.on("console", on_console)
-    context.expose_function("__reportCspViolation", problems.csp_violations.append)
+
+    def on_csp_violation(report: str) -> None:
+        problems.csp_violations.append(report)
+
+    context.expose_function("__reportCspViolation", on_csp_violation)
     context.add_init_script(_CSP_LISTENER)
     return problems
 
