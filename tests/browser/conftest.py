@@ -54,11 +54,31 @@ def live_server(app: Flask) -> Iterator[str]:
     server.server_close()
 
 
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    """Overrides pytest-playwright's: every context opens relative URLs on the live server."""
+    return live_server
+
+
 @pytest.fixture
-def demo_hubs(app: Flask) -> None:
+def demo_hubs(request: pytest.FixtureRequest) -> None:
     """The demo data (South Norwood, Purley, Thornton Heath), committed so the server
-    thread sees it. Use only in tests marked `live`: their clean-up empties the tables."""
+    thread sees it. Only for tests marked `live`: their clean-up empties the tables."""
+    assert request.node.get_closest_marker("live"), "demo_hubs commits: mark the test live"
     seed(weeks=1)
+
+
+@pytest.fixture
+def page_problems(context: BrowserContext) -> PageProblems:
+    """Console errors and CSP violations from every page of the test's context."""
+    return watch_for_problems(context)
+
+
+@pytest.fixture
+def page(context: BrowserContext, page_problems: PageProblems) -> Page:
+    """Overrides pytest-playwright's: a JavaScript page watched for console errors and
+    CSP violations from its first script on."""
+    return context.new_page()
 
 
 @dataclass
