@@ -19,13 +19,32 @@ self.addEventListener("install", (event) => {
   );
 });
 
+function cacheablePage(url) {
+  return url.origin === self.location.origin && !url.pathname.startsWith("/manage/");
+}
+
+// The page that registered this worker loaded before it ran: keep a copy of every open
+// page now, so the first hub page a resident opens is readable offline too.
+async function keepOpenPages() {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const cache = await caches.open(PAGE_CACHE);
+  await Promise.all(windows.map(async (client) => {
+    if (!cacheablePage(new URL(client.url))) { return; }
+    try {
+      const response = await fetch(client.url);
+      if (response.ok) { await cache.put(client.url, response); }
+    } catch (error) { /* offline already: nothing to keep */ }
+  }));
+}
+
 self.addEventListener("activate", (event) => {
-  // A new release: drop the old release's static cache, then take over open pages.
+  // A new release: drop the old release's static cache, keep the open pages, then take
+  // over open pages.
   event.waitUntil(
     caches.keys().then((keys) => Promise.all(
       keys.filter((key) => key.startsWith("townhub-static-") && key !== STATIC_CACHE)
         .map((key) => caches.delete(key))
-    )).then(() => self.clients.claim())
+    )).then(keepOpenPages).then(() => self.clients.claim())
   );
 });
 
@@ -37,7 +56,7 @@ async function trimPages(cache) {
 async function pageFromNetwork(request) {
   try {
     const response = await fetch(request);
-    if (response.ok && request.method === "GET" && !request.url.includes("/manage/")) {
+    if (response.ok && request.method === "GET" && cacheablePage(new URL(request.url))) {
       const cache = await caches.open(PAGE_CACHE);
       await cache.put(request, response.clone());
       trimPages(cache);
