@@ -56,7 +56,10 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # A form left open on a phone all day must still submit: the token lives as long as
+    # the session.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 1024 * 1024
     WORKER_HEARTBEAT_SECONDS = 10
     WORKER_STALE_SECONDS = 60
     PUSH_TTL_SECONDS = 24 * 3600

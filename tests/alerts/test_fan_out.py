@@ -4,6 +4,7 @@ sends Web Push to a local push service that decrypts it with the subscriber's ke
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from townhub.alerts.models import PushDelivery, PushSubscription
 from townhub.extensions import db
 from townhub.jobs.models import Job
 from townhub.jobs.service import enqueue, run_next_job
+from townhub.offers.forms import london_today
 
 pytestmark = pytest.mark.live
 
@@ -63,8 +65,8 @@ def _publish(client: FlaskClient, radius_m: int) -> None:
             "business_id": str(client.business_id),  # type: ignore[attr-defined]
             "title": "Flat white and a pastry for £3.50",
             "details": "Weekday mornings.",
-            "starts_on": "2026-01-01",
-            "ends_on": "2099-12-31",
+            "starts_on": london_today().isoformat(),
+            "ends_on": (london_today() + timedelta(days=30)).isoformat(),
             "reach": "radius",
             "radius_m": str(radius_m),
         },

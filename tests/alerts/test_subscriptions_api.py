@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -91,10 +92,14 @@ def test_subscribing_again_updates_instead_of_duplicating(client: FlaskClient) -
         ({"hub": "atlantis"}, "hub"),
         ({"topics": []}, "topics"),
         ({"topics": ["offers", "gossip"]}, "topics"),
+        ({"topics": [["offers"]]}, "topics"),
+        ({"keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}}, "keys.p256dh"),
         ({"area": {"type": "circle", "lon": -0.075, "lat": 51.397, "radius_m": 50}}, "area"),
         ({"area": {"type": "circle", "lon": -0.075, "lat": 51.397, "radius_m": 5000}}, "area"),
         ({"area": {"type": "circle", "lon": "west", "lat": 51.397, "radius_m": 500}}, "area"),
         ({"area": {"type": "circle", "lon": -2.6, "lat": 51.45, "radius_m": 500}}, "area"),
+        ({"area": {"type": "circle", "lon": float("inf"), "lat": 51.4, "radius_m": 500}}, "area"),
+        ({"area": {"type": "circle", "lon": -0.075, "lat": 1000, "radius_m": 500}}, "area"),
         ({"area": {"type": "square"}}, "area"),
         ({"language": "xx"}, "language"),
     ],
@@ -152,3 +157,29 @@ def test_unknown_api_paths_answer_with_a_json_problem(client: FlaskClient) -> No
     response = client.get("/push/nothing-here")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+
+
+def test_nan_infinity_and_deep_nesting_are_refused_not_crashes(client: FlaskClient) -> None:
+    make_hub(slug="south-norwood")
+    body = json.dumps(browser_subscription()).replace(
+        '"area": {"type": "hub"}',
+        '"area": {"type": "circle", "lon": NaN, "lat": 51.4, "radius_m": 500}',
+    )
+
+    assert (
+        client.post("/push/subscriptions", data=body, content_type="application/json").status_code
+        == 422
+    )
+    deep = "[" * 100_000 + "]" * 100_000
+    assert (
+        client.post("/push/subscriptions", data=deep, content_type="application/json").status_code
+        == 400
+    )
+    huge = json.dumps({"endpoint": "x" * (2 * 1024 * 1024)})
+    assert (
+        client.post("/push/subscriptions", data=huge, content_type="application/json").status_code
+        == 413
+    )
+    nul = browser_subscription(hub="south-norwood\x00")
+    assert client.post("/push/subscriptions", json=nul).status_code == 400
+    assert _count() == 0

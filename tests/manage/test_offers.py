@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -11,6 +12,7 @@ from tests.factories import PASSWORD, make_business, make_hub, make_user
 from tests.support.forms import sign_in, submit
 from townhub.extensions import db
 from townhub.jobs.models import Job
+from townhub.offers.forms import london_today
 from townhub.offers.models import Offer
 
 
@@ -19,7 +21,7 @@ def _offers() -> int:
 
 
 def _good_form(business_id: int) -> dict[str, str]:
-    today = date.today()
+    today = london_today()
     return {
         "business_id": str(business_id),
         "title": "Two coffees for £4",
@@ -67,7 +69,13 @@ def test_a_bad_offer_form_re_renders_with_errors_and_keeps_input(client: FlaskCl
     shop = make_business()
     owner = make_user(businesses=[shop])
     sign_in(client, owner.email, PASSWORD)
-    form = {**_good_form(shop.id), "title": "", "ends_on": "2020-01-01", "radius_m": "5"}
+    form = {
+        **_good_form(shop.id),
+        "title": "",
+        "starts_on": (london_today() + timedelta(days=5)).isoformat(),
+        "ends_on": (london_today() + timedelta(days=2)).isoformat(),
+        "radius_m": "5",
+    }
 
     response = submit(client, "/manage/offers/new", form)
 
@@ -151,3 +159,80 @@ def test_optional_fields_left_out_of_the_post_entirely_are_fine(client: FlaskCli
     assert response.status_code == 303
     offer = db.session.scalars(select(Offer)).one()
     assert (offer.details, offer.terms, offer.redemption_code) == ("", "", None)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"starts_on": "2020-01-01", "ends_on": "2020-01-02"},
+            "ends_on",
+            "The last day must be today or later",
+        ),
+        (
+            {"starts_on": "9999-12-30", "ends_on": "9999-12-31"},
+            "starts_on",
+            "The first day must be within the next year",
+        ),
+        ({"ends_on": "2099-12-31"}, "ends_on", "An offer can run for a year at most"),
+        ({"reach": "everywhere"}, "reach", "Not a valid choice"),
+    ],
+)
+def test_offer_dates_and_reach_are_checked(
+    client: FlaskClient, change: dict[str, str], field: str, message: str
+) -> None:
+    shop = make_business()
+    owner = make_user(businesses=[shop])
+    sign_in(client, owner.email, PASSWORD)
+
+    response = submit(client, "/manage/offers/new", {**_good_form(shop.id), **change})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<a href="#{field}">{message}' in page
+    assert _offers() == 0
+
+
+def test_a_field_with_two_errors_shows_one(client: FlaskClient) -> None:
+    shop = make_business()
+    owner = make_user(businesses=[shop])
+    sign_in(client, owner.email, PASSWORD)
+
+    # "abc" is not a whole number, and with reach=radius a distance is also required:
+    # the checked client fails the page on duplicate ids if both are shown.
+    response = submit(client, "/manage/offers/new", {**_good_form(shop.id), "radius_m": "abc"})
+
+    assert response.get_data(as_text=True).count('id="radius_m-error"') == 1
+
+
+def test_an_offer_starting_later_alerts_when_it_starts(client: FlaskClient) -> None:
+    shop = make_business()
+    owner = make_user(businesses=[shop])
+    sign_in(client, owner.email, PASSWORD)
+    start = london_today() + timedelta(days=3)
+
+    submit(
+        client,
+        "/manage/offers/new",
+        {
+            **_good_form(shop.id),
+            "starts_on": start.isoformat(),
+            "ends_on": (start + timedelta(days=2)).isoformat(),
+        },
+    )
+
+    job = db.session.scalars(select(Job)).one()
+    offer = db.session.scalars(select(Offer)).one()
+    assert job.run_at == offer.starts_at
+
+
+def test_a_nul_character_is_refused_not_a_crash(client: FlaskClient) -> None:
+    shop = make_business()
+    owner = make_user(businesses=[shop])
+    sign_in(client, owner.email, PASSWORD)
+
+    response = submit(client, "/manage/offers/new", {**_good_form(shop.id), "title": "Bread\x00"})
+
+    assert response.status_code == 400
+    assert _offers() == 0
+    assert client.get("/%00/footfall").status_code == 400

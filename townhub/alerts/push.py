@@ -70,5 +70,7 @@ def send(
         return PushResult(answer.status_code, answer.text[:500], answer.headers.get("Retry-After"))
     except requests.RequestException as error:
         return PushResult(None, f"{type(error).__name__}: {error}")
+    except ValueError as error:  # a subscription key pywebpush cannot use
+        return PushResult(None, f"unusable subscription: {error}")
     status = int(getattr(response, "status_code", 0))
     return PushResult(status, "")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from sqlalchemy import delete, exists, select
 
 from townhub.alerts import push
 from townhub.alerts.models import TOPICS, PushDelivery, PushSubscription
 from townhub.common import geo
+from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.jobs.service import enqueue, handles
@@ -52,6 +55,17 @@ def _b64url_bytes(value: Any) -> bytes | None:
         return None
 
 
+def _on_p256(raw: bytes) -> bool:
+    """True when raw is an uncompressed point on P-256, as a browser's p256dh key is."""
+    if len(raw) != 65 or raw[0] != 4:
+        return False
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_endpoint(endpoint: Any, errors: dict[str, str]) -> None:
     if not isinstance(endpoint, str) or len(endpoint) > 2000:
         errors["endpoint"] = "endpoint must be the push service URL from the browser"
@@ -72,8 +86,11 @@ def _parse_area(raw: Any, hub: Hub | None, errors: dict[str, str]) -> AlertArea:
         )
         return AlertArea(None, None)
     lon, lat, radius = raw.get("lon"), raw.get("lat"), raw.get("radius_m")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat)):
-        errors["area"] = "area lon and lat must be numbers"
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in (lon, lat)
+    ) or not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
+        errors["area"] = "area lon and lat must be numbers: a longitude and a latitude"
         return AlertArea(None, None)
     if (
         not isinstance(radius, int)
@@ -105,7 +122,7 @@ def subscribe(data: Any) -> PushSubscription:
     _check_endpoint(endpoint, errors)
     keys: dict[str, Any] = data["keys"] if isinstance(data.get("keys"), dict) else {}
     p256dh = _b64url_bytes(keys.get("p256dh"))
-    if p256dh is None or len(p256dh) != 65 or p256dh[0] != 4:
+    if p256dh is None or not _on_p256(p256dh):
         errors["keys.p256dh"] = "keys.p256dh must be the browser's P-256 public key (base64url)"
     auth = _b64url_bytes(keys.get("auth"))
     if auth is None or len(auth) != 16:
@@ -116,7 +133,12 @@ def subscribe(data: Any) -> PushSubscription:
     if hub is None:
         errors["hub"] = "hub must be the slug of a hub, such as south-norwood"
     topics = data.get("topics")
-    if not isinstance(topics, list) or not topics or not set(topics) <= set(TOPICS):
+    if (
+        not isinstance(topics, list)
+        or not topics
+        or not all(isinstance(topic, str) for topic in topics)
+        or not set(topics) <= set(TOPICS)
+    ):
         errors["topics"] = f"topics must be a non-empty list drawn from {', '.join(TOPICS)}"
     area = _parse_area(data.get("area"), hub, errors)
     language = data.get("language", "en")
@@ -154,8 +176,9 @@ def unsubscribe(endpoint: Any) -> bool:
 
 
 def queue_offer_alerts(offer: Offer) -> None:
-    """Queue the fan-out for a newly published offer, in the caller's transaction."""
-    enqueue("push_offer", {"offer_id": offer.id})
+    """Queue the fan-out for a newly published offer, in the caller's transaction, to run
+    when the offer starts."""
+    enqueue("push_offer", {"offer_id": offer.id}, run_at=max(offer.starts_at, utcnow()))
 
 
 def matching_subscriptions(
@@ -189,8 +212,8 @@ def matching_subscriptions(
 def send_offer_alerts(payload: dict[str, Any]) -> None:
     """Job: send a published offer to every matching subscription, recording each outcome."""
     offer = db.session.get(Offer, payload["offer_id"])
-    if offer is None or offer.status != "published":
-        return
+    if offer is None or offer.status != "published" or offer.ends_at <= utcnow():
+        return  # withdrawn or over: nobody wants an alert for it now
     message = push.encode_payload(
         {
             "title": f"{offer.business.name}: {offer.title}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 # Paths whose clients are programs, not people: they get JSON problems.
@@ -24,7 +24,34 @@ def wants_problem() -> bool:
     return request.path.startswith(MACHINE_PREFIXES)
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_bytes() -> None:
+    """PostgreSQL cannot store NUL in text: refuse it up front with a 400, not a crash."""
+    if "\x00" in request.path or any(
+        "\x00" in k or "\x00" in v for k, v in [*request.args.items(), *request.form.items()]
+    ):
+        abort(400, description="The request contains a NUL character.")
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            abort(400, description="The JSON body is nested too deeply.")
+        if _has_nul(body):
+            abort(400, description="The request contains a NUL character.")
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
         status = error.code or 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,9 +32,9 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(kind: str, payload: dict[str, Any]) -> Job:
+def enqueue(kind: str, payload: dict[str, Any], run_at: datetime | None = None) -> Job:
     """Add a job in the caller's transaction (so it exists only if the caller commits)."""
-    job = Job(kind=kind, payload=payload)
+    job = Job(kind=kind, payload=payload, run_at=run_at or utcnow())
     db.session.add(job)
     return job
 

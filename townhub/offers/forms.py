@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +16,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+
+def london_today() -> date:
+    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]
@@ -57,9 +63,19 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
         _l("Code to show at the till (optional)"), validators=[Length(max=40)]
     )
 
+    def validate_starts_on(self, field: Any) -> None:
+        if field.data and field.data > london_today() + timedelta(days=365):
+            raise ValidationError(_l("The first day must be within the next year"))
+
     def validate_ends_on(self, field: Any) -> None:
-        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+        if not field.data:
+            return
+        if field.data < london_today():
+            raise ValidationError(_l("The last day must be today or later"))
+        if self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day must be the same as or after the first day"))
+        if self.starts_on.data and (field.data - self.starts_on.data).days > 366:
+            raise ValidationError(_l("An offer can run for a year at most"))
 
     def validate_radius_m(self, field: Any) -> None:
         if self.reach.data == "radius" and field.data is None:
