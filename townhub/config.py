@@ -48,6 +48,9 @@ class BaseConfig:
     # Must differ between worker processes: a broker drops a client when another connects
     # with the same id. Stable across restarts so the persistent session is picked up.
     MQTT_CLIENT_ID = f"townhub-worker-{socket.gethostname()}"
+    # How long the broker keeps this worker's session (and queues its QoS 1 messages)
+    # while it is away, e.g. during an upgrade.
+    MQTT_SESSION_EXPIRY_SECONDS = 3600
     VAPID_CONTACT = "mailto:townhub@localhost.invalid"
     TILE_URL = ""
     BABEL_DEFAULT_LOCALE = "en"
@@ -93,6 +96,8 @@ class TestConfig(BaseConfig):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = DEFAULT_TEST_DATABASE_URL
     MQTT_CLIENT_ID = "townhub-test-worker"
+    # Test workers come and go: leave no sessions behind on the broker.
+    MQTT_SESSION_EXPIRY_SECONDS = 0
 
     @classmethod
     def read_environment(cls, config: dict[str, Any]) -> None:

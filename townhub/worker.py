@@ -71,8 +71,12 @@ def run(
                 connected = bool(listener and listener.connected.is_set())
                 # Beat on time, and at once when the broker connection comes or goes.
                 if now - last_beat >= heartbeat_every or connected != last_connected:
-                    beat(name, connected)
-                    last_beat, last_connected = now, connected
+                    try:
+                        beat(name, connected)
+                        last_beat, last_connected = now, connected
+                    except Exception:  # the database may be restarting: try again
+                        log.exception("could not record the heartbeat")
+                        db.session.rollback()
                 try:
                     worked = run_next_job()
                 except Exception:

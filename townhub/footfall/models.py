@@ -16,6 +16,8 @@ class FootfallCount(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("people >= 0", name="people_not_negative"),
         CheckConstraint("period_minutes > 0", name="period_positive"),
         Index("ix_footfall_counts_sensor_time", "sensor_id", "measured_at"),
+        # The last count each sensor sent: one index lookup per sensor.
+        Index("ix_footfall_counts_sensor_latest", "sensor_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

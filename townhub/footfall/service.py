@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy import func, select, true
+from sqlalchemy.dialects.postgresql import insert
 
 from townhub.common.models import utcnow
 from townhub.extensions import db
@@ -56,14 +56,15 @@ def latest_readings(hub: Hub) -> list[SensorReading]:
     here when it arrives.
     """
     latest = (
-        select(FootfallCount.sensor_id, FootfallCount.measured_at, FootfallCount.people)
-        .ext(distinct_on(FootfallCount.sensor_id))
-        .order_by(FootfallCount.sensor_id, FootfallCount.id.desc())
-        .subquery()
+        select(FootfallCount.measured_at, FootfallCount.people)
+        .where(FootfallCount.sensor_id == Sensor.id)
+        .order_by(FootfallCount.id.desc())
+        .limit(1)
+        .lateral()
     )
     rows = db.session.execute(
         select(Sensor.name, Sensor.device_id, latest.c.measured_at, latest.c.people)
-        .outerjoin(latest, latest.c.sensor_id == Sensor.id)
+        .outerjoin(latest, true())
         .where(Sensor.hub_id == hub.id)
         .order_by(Sensor.name)
     )
@@ -77,7 +78,11 @@ def hourly_totals(hub: Hub, hours: int = 24, now: datetime | None = None) -> lis
     rows = db.session.execute(
         select(hour.label("hour"), func.sum(FootfallCount.people))
         .join(Sensor, Sensor.id == FootfallCount.sensor_id)
-        .where(Sensor.hub_id == hub.id, FootfallCount.measured_at > now - timedelta(hours=hours))
+        .where(
+            Sensor.hub_id == hub.id,
+            FootfallCount.measured_at > now - timedelta(hours=hours),
+            FootfallCount.measured_at <= now,
+        )
         .group_by(hour)
         .order_by(hour)
     )

@@ -21,8 +21,6 @@ from townhub.sensors.service import ingest_uplink, network_for_topic, quarantine
 
 log = logging.getLogger(__name__)
 
-SESSION_EXPIRY_SECONDS = 24 * 3600
-
 
 class Listener:
     """Owns one paho client; `connected` is read by the worker's heartbeat."""
@@ -52,7 +50,7 @@ class Listener:
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
+        properties.SessionExpiryInterval = int(self.app.config["MQTT_SESSION_EXPIRY_SECONDS"])
         self.client.connect_async(
             self.host, self.port, keepalive=30, clean_start=False, properties=properties
         )

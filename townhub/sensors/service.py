@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.footfall.service import record_count
 from townhub.sensors.ingest import (
@@ -19,6 +21,7 @@ from townhub.sensors.ingest import (
 from townhub.sensors.models import Sensor, SensorQuarantine
 
 DEFAULT_PERIOD_MINUTES = 15
+MAX_CLOCK_SKEW = timedelta(minutes=10)
 
 
 class Outcome(enum.Enum):
@@ -36,6 +39,11 @@ def ingest_uplink(network: str, source: str, raw: bytes) -> Outcome:
     """Count one uplink once, or quarantine it with the reason. Never raises on bad input."""
     try:
         uplink = parse_chirpstack_uplink(raw) if network == "chirpstack" else parse_tts_uplink(raw)
+        if uplink.received_at > utcnow() + MAX_CLOCK_SKEW:
+            raise UnusableUplink(
+                f"received_at {uplink.received_at.isoformat()} is in the future: "
+                "check the network server's clock"
+            )
         sensor = _sensor_for(uplink)
         counted = people_count(uplink, sensor.kind, sensor.mapping)
     except UnusableUplink as problem:
