@@ -47,7 +47,9 @@ psql_admin() { as_root runuser -u postgres -- psql -v ON_ERROR_STOP=1 -qAt "$@";
 
 create_databases() {
   # A development role: a superuser on this machine only, so tests can create and drop
-  # their own database with PostGIS. Production uses a plain role (see deploy/).
+  # their own database with PostGIS. Never use this script to set up production: a
+  # production install needs a plain role, its own password and the extension made by
+  # the postgres user.
   if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = 'townhub'")" != "1" ]; then
     say "Creating the townhub database role"
     psql_admin -c "CREATE ROLE townhub LOGIN SUPERUSER PASSWORD 'townhub'"
@@ -55,7 +57,8 @@ create_databases() {
   for name in townhub townhub_test; do
     if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$name'")" != "1" ]; then
       say "Creating database $name"
-      psql_admin -c "CREATE DATABASE $name OWNER townhub"
+      # UTF-8 whatever the machine's locale: a minimal image's cluster may be SQL_ASCII.
+      psql_admin -c "CREATE DATABASE $name OWNER townhub ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
     fi
     psql_admin -d "$name" -c "CREATE EXTENSION IF NOT EXISTS postgis"
   done
@@ -65,12 +68,31 @@ mqtt_answers() {
   timeout 3 mosquitto_sub -h 127.0.0.1 -p 1883 -t '$SYS/broker/version' -C 1 -W 2 >/dev/null 2>&1
 }
 
+tune_system_mosquitto() {
+  # Debian's own broker (started by the package under systemd) keeps only 1000 queued
+  # messages per client, which silently drops bursts (FIELD-NOTES): raise it.
+  local conf=/etc/mosquitto/conf.d/townhub.conf
+  [ -d /etc/mosquitto/conf.d ] || return 0
+  if ! cmp -s scripts/mosquitto-limits.conf "$conf" 2>/dev/null; then
+    as_root cp scripts/mosquitto-limits.conf "$conf"
+    if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
+      say "Restarting the system Mosquitto with Townhub's queue limits"
+      as_root systemctl restart mosquitto
+    fi
+  fi
+}
+
 start_mosquitto() {
+  tune_system_mosquitto
   if mqtt_answers; then
     return
   fi
   say "Starting Mosquitto with scripts/mosquitto-dev.conf"
   mkdir -p "$STATE_DIR/mosquitto"
+  # Mosquitto started as root drops to the mosquitto user: let it write its state.
+  if id mosquitto >/dev/null 2>&1; then
+    as_root chown mosquitto: "$STATE_DIR/mosquitto"
+  fi
   sed "s#@STATE_DIR@#$STATE_DIR/mosquitto#" scripts/mosquitto-dev.conf >"$STATE_DIR/mosquitto/mosquitto.conf"
   mosquitto -d -c "$STATE_DIR/mosquitto/mosquitto.conf"
   for _ in $(seq 1 20); do mqtt_answers && return; sleep 0.5; done

@@ -28,7 +28,12 @@ def _recreate_test_database() -> None:
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+        connection.execute(
+            sa.text(
+                f"CREATE DATABASE \"{url.database}\" ENCODING 'UTF8' "
+                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+            )
+        )
     admin.dispose()
 
 

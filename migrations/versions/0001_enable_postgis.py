@@ -14,8 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Needs a superuser the first time; deploy/ creates the extension as postgres, after
-    # which this is a no-op for the app's own role.
+    # Needs a superuser the first time; a production install creates the extension as the
+    # postgres user beforehand, after which this is a no-op for the app's own role.
     op.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 

@@ -1,19 +1,12 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, url_for
+from flask import Blueprint, Response, jsonify, url_for
 
 from townhub.common.htmx import render
+from townhub.common.lookups import hub_or_404
 from townhub.hubs import service
-from townhub.hubs.models import Hub
 
 bp = Blueprint("hubs", __name__)
-
-
-def _hub_or_404(slug: str) -> Hub:
-    try:
-        return service.get_hub(slug)
-    except service.HubNotFound:
-        abort(404, description="There is no hub at this address.")
 
 
 @bp.get("/")
@@ -23,13 +16,13 @@ def chooser() -> Response:
 
 @bp.get("/<hub_slug>/")
 def home(hub_slug: str) -> Response:
-    home = service.hub_home(_hub_or_404(hub_slug))
+    home = service.hub_home(hub_or_404(hub_slug))
     return render("hubs/home.html", home=home, hub=home.hub)
 
 
 @bp.get("/<hub_slug>/manifest.webmanifest")
 def manifest(hub_slug: str) -> Response:
-    hub = _hub_or_404(hub_slug)
+    hub = hub_or_404(hub_slug)
     response = jsonify(
         {
             "name": f"{hub.name} Town Hub",

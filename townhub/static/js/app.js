@@ -21,7 +21,10 @@
   // After HTMX swaps a region, move focus to its error summary or heading so keyboard
   // and screen-reader users land on what changed.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
+    // After an outerHTML swap the old target is detached: find the new region by its id.
+    var old = event.detail.target;
+    var target = (old.id && document.getElementById(old.id)) || event.target;
+    if (!target || !target.isConnected) { return; }
     var focusable = target.querySelector(".error-summary") || target.querySelector("h1, h2");
     if (focusable) {
       if (!focusable.hasAttribute("tabindex")) { focusable.setAttribute("tabindex", "-1"); }
