@@ -17,6 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from townhub.extensions import db
 from townhub.sensors.service import ingest_uplink, network_for_topic, quarantine
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ class Listener:
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=mqtt.MQTTv5,
+            manual_ack=True,
         )
+        self.stopping = threading.Event()
         if url.username:
             self.client.username_pw_set(unquote(url.username), unquote(url.password or ""))
         if url.scheme == "mqtts":
@@ -57,6 +60,7 @@ class Listener:
         self.client.loop_start()
 
     def stop(self) -> None:
+        self.stopping.set()
         self.client.disconnect()
         self.client.loop_stop()
         self.connected.clear()
@@ -93,17 +97,30 @@ class Listener:
         log.warning("MQTT disconnected (%s); paho reconnects with backoff", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
-        source = f"mqtt:{message.topic}"
+        # Acknowledged only once the count or its quarantine row is committed: while the
+        # database is down this waits (and the broker keeps the message), so nothing is
+        # acknowledged and lost.
+        source, payload = f"mqtt:{message.topic}", bytes(message.payload)
+        delay = 1.0
+        while not self.stopping.is_set():
+            if self._store(source, message.topic, payload):
+                client.ack(message.mid, message.qos)
+                return
+            self.stopping.wait(delay)
+            delay = min(delay * 2, 30.0)
+
+    def _store(self, source: str, topic: str, payload: bytes) -> bool:
         with self.app.app_context():
             try:
-                ingest_uplink(network_for_topic(message.topic), source, bytes(message.payload))
-            except Exception as error:  # a database hiccup must not kill the listener
-                log.exception("could not ingest message on %s", message.topic)
-                from townhub.extensions import db
-
+                ingest_uplink(network_for_topic(topic), source, payload)
+                return True
+            except Exception as error:
+                log.exception("could not ingest message on %s", topic)
                 db.session.rollback()
                 try:
-                    quarantine(source, f"could not be stored: {error}", bytes(message.payload))
+                    quarantine(source, f"could not be stored: {error}", payload)
+                    return True
                 except Exception:
-                    log.exception("could not quarantine message on %s either", message.topic)
+                    log.exception("could not quarantine it either; will retry")
                     db.session.rollback()
+                    return False
