@@ -60,7 +60,7 @@ create_databases() {
       # UTF-8 whatever the machine's locale: a minimal image's cluster may be SQL_ASCII.
       psql_admin -c "CREATE DATABASE $name OWNER townhub ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
     fi
-    psql_admin -d "$name" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+    psql_admin -d "$name" -c "SET client_min_messages TO warning; CREATE EXTENSION IF NOT EXISTS postgis"
   done
 }
 
