@@ -11,16 +11,6 @@ from townhub.common.models import Timestamped
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 
-CATEGORIES = (
-    "food-and-drink",
-    "groceries",
-    "health-and-beauty",
-    "home-and-garden",
-    "fashion",
-    "services",
-    "leisure",
-)
-
 
 class Business(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     """A shop, café or service on the high street."""

@@ -4,7 +4,7 @@ Pure data: no database code. ``townhub.demo.seed`` loads it. Coordinates are WGS
 ``(lon, lat)``. Street geometry follows the real streets as closely as could be worked
 out (see the notes per hub); shop names, phone numbers and offers are fictional.
 
-Run ``python3 townhub/demo/places.py`` to check the data is consistent.
+Run ``python -m townhub.demo.places`` to check the data is consistent.
 """
 
 from __future__ import annotations
@@ -12,15 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-CATEGORIES: tuple[str, ...] = (
-    "food-and-drink",
-    "groceries",
-    "health-and-beauty",
-    "home-and-garden",
-    "fashion",
-    "services",
-    "leisure",
-)
+from townhub.businesses.categories import CATEGORIES
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
