@@ -17,6 +17,7 @@ from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
+from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor
 
@@ -99,9 +100,7 @@ def make_offer(
         "starts_at": now - timedelta(days=1),
         "ends_at": now + timedelta(days=6),
         "radius_m": radius_m,
-        "geofence": geo.circle_around(business.location, radius_m)
-        if radius_m
-        else db.session.get(Hub, business.hub_id).boundary,
+        "geofence": geofence_for(business, radius_m),
         "status": "published",
         "published_at": now,
     }

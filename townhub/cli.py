@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
-
-from townhub.config import write_new_secrets
 
 
 def register(app: Flask) -> None:
@@ -41,13 +38,9 @@ def register(app: Flask) -> None:
     @secrets_group.command("init")
     def secrets_init() -> None:
         """Generate the secret key and VAPID keys once; never overwrites existing ones."""
-        path = Path(current_app.instance_path)
-        existed = (path / "secrets.json").exists()
-        write_new_secrets(path)
-        click.echo(
-            ("Kept the existing" if existed else "Wrote new")
-            + f" secrets in {path / 'secrets.json'}"
-        )
+        from townhub.keys import main as init_secrets
+
+        init_secrets([current_app.instance_path])
 
     app.cli.add_command(secrets_group)
 

@@ -22,6 +22,7 @@ from townhub.extensions import db
 from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
+from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor
 
@@ -178,11 +179,7 @@ def _upsert_offer(hub: Hub, business: Business, demo: DemoOffer, today: datetime
     offer.starts_at = today + timedelta(days=demo.start_offset_days)
     offer.ends_at = offer.starts_at + timedelta(days=demo.duration_days)
     offer.radius_m = demo.radius_m
-    offer.geofence = (
-        geo.circle_around(business.location, demo.radius_m)
-        if demo.radius_m
-        else select(Hub.boundary).where(Hub.id == hub.id).scalar_subquery()
-    )
+    offer.geofence = geofence_for(business, demo.radius_m)
     offer.redemption_code = demo.redemption_code
     offer.status = "published"
     offer.published_at = offer.published_at or utcnow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -64,13 +65,19 @@ def local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
+def geofence_for(business: Business, radius_m: int | None) -> Any:
+    """Who an offer reaches: a circle of radius_m around the shop, or the whole hub."""
+    if radius_m:
+        return geo.circle_around(business.location, radius_m)
+    return select(Hub.boundary).where(Hub.id == business.hub_id).scalar_subquery()
+
+
 def publish_offer(user: User, draft: OfferDraft) -> Offer:
     """Create an offer, published (alerts queued) if the business is approved, else pending.
 
     Raises NotAllowed or BusinessNotFound. Commits.
     """
     business = _business_for(user, draft.business_id)
-    hub_boundary = select(Hub.boundary).where(Hub.id == business.hub_id).scalar_subquery()
     offer = Offer(
         hub_id=business.hub_id,
         business_id=business.id,
@@ -81,9 +88,7 @@ def publish_offer(user: User, draft: OfferDraft) -> Offer:
         starts_at=local_day_start(draft.starts_on),
         ends_at=local_day_start(draft.ends_on + timedelta(days=1)),
         radius_m=draft.radius_m,
-        geofence=(
-            geo.circle_around(business.location, draft.radius_m) if draft.radius_m else hub_boundary
-        ),
+        geofence=geofence_for(business, draft.radius_m),
         redemption_code=draft.redemption_code or None,
         status="published" if business.status == "approved" else "pending",
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from townhub.common.models import utcnow
 from townhub.extensions import db
-from townhub.jobs.models import Job, WorkerHeartbeat
+from townhub.jobs.models import WorkerHeartbeat
+from townhub.jobs.service import queue_depth
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def check(stale_after_seconds: int) -> Health:
         beats = list(
             db.session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.beat_at > cutoff))
         )
-        queued = db.session.scalar(select(func.count()).where(Job.status == "queued"))
+        queued = queue_depth()
     except SQLAlchemyError:
         db.session.rollback()
         return Health(database=False, worker=False, broker=False, queued_jobs=None)
