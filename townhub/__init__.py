@@ -10,6 +10,7 @@ from flask_babel import get_locale
 
 from townhub.config import CONFIGS, BaseConfig
 from townhub.extensions import babel, csrf, db, htmx, login_manager, migrate
+from townhub.languages.views import NAMES as LANGUAGE_NAMES
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
 
@@ -37,7 +38,7 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
 
 def _select_locale() -> str | None:
     languages: tuple[str, ...] = tuple(current_app.config["LANGUAGES"])
-    chosen = request.args.get("lang") or request.cookies.get("lang")
+    chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or "en"
@@ -66,9 +67,12 @@ def _init_extensions(app: Flask) -> None:
     from townhub import models  # noqa: F401
 
     @app.context_processor
-    def page_language() -> dict[str, str]:
+    def page_language() -> dict[str, Any]:
         language = str(get_locale() or "en")
         return {
+            "language_names": {
+                code: LANGUAGE_NAMES[code] for code in current_app.config["LANGUAGES"]
+            },
             "page_lang": language,
             "page_dir": "rtl" if language.split("_")[0] in RTL_LANGUAGES else "ltr",
         }
@@ -77,13 +81,31 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from townhub.accounts.views import bp as accounts
     from townhub.alerts.views import bp as alerts
+    from townhub.businesses.views import bp as businesses
+    from townhub.events.views import bp as events
     from townhub.footfall.views import bp as footfall
     from townhub.hubs.views import bp as hubs
+    from townhub.languages.views import bp as languages
     from townhub.manage.views import bp as manage
+    from townhub.offers.views import bp as offers
     from townhub.ops.views import bp as ops
     from townhub.pwa.views import bp as pwa
+    from townhub.roadworks.views import bp as roadworks
 
-    for blueprint in (ops, pwa, accounts, manage, alerts, footfall, hubs):
+    for blueprint in (
+        ops,
+        pwa,
+        languages,
+        accounts,
+        manage,
+        alerts,
+        footfall,
+        businesses,
+        offers,
+        events,
+        roadworks,
+        hubs,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -33,6 +33,7 @@ FROM_ENVIRONMENT = {
     "MQTT_CLIENT_ID": "MQTT_CLIENT_ID",
     "VAPID_CONTACT": "VAPID_CONTACT",
     "TILE_URL": "TILE_URL",
+    "TILE_ATTRIBUTION": "TILE_ATTRIBUTION",
 }
 
 
@@ -52,10 +53,13 @@ class BaseConfig:
     # while it is away, e.g. during an upgrade.
     MQTT_SESSION_EXPIRY_SECONDS = 3600
     VAPID_CONTACT = "mailto:townhub@localhost.invalid"
+    # A tile server for the maps, e.g. "https://tiles.example.org/{z}/{x}/{y}.png". Empty: the
+    # maps draw their markers and lines on a plain background, and the lists say the same.
     TILE_URL = ""
+    TILE_ATTRIBUTION = ""
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
-    LANGUAGES = ("en",)
+    LANGUAGES = ("en", "cy", "ur")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -3,6 +3,7 @@
 from townhub.accounts.models import User, business_owners, hub_managers
 from townhub.alerts.models import PushDelivery, PushSubscription
 from townhub.businesses.models import Business
+from townhub.engagement.models import DailyCount
 from townhub.events.models import Event
 from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub
@@ -13,6 +14,7 @@ from townhub.sensors.models import Sensor, SensorQuarantine
 
 __all__ = [
     "Business",
+    "DailyCount",
     "Event",
     "FootfallCount",
     "Hub",

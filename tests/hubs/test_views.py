@@ -80,7 +80,7 @@ def test_unknown_hub_is_a_404_page(client: FlaskClient) -> None:
     response = client.get("/atlantis/")
 
     assert response.status_code == 404
-    assert "There is no hub at this address." in response.get_data(as_text=True)
+    assert "There is no high street hub at this address." in response.get_data(as_text=True)
 
 
 def test_manifest_is_installable(client: FlaskClient) -> None:

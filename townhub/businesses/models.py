@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from townhub.common.models import Timestamped
@@ -19,6 +19,7 @@ class Business(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         UniqueConstraint("hub_id", "slug", name="uq_businesses_hub_slug"),
         CheckConstraint("status IN ('pending', 'approved', 'hidden')", name="status"),
+        Index("ix_businesses_search", "search", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,10 +30,24 @@ class Business(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     description: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    website: Mapped[str] = mapped_column(String(200), default="", server_default="")
     accessibility: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326))
     # {"mon": [["09:00", "17:30"]], ..., "sun": []} in Europe/London local time.
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     status: Mapped[str] = mapped_column(String(12), default="pending")
+    # Full-text search over what a resident would type: the name counts most.
+    search: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
+            "setweight(to_tsvector('english', coalesce(category, '')), 'B') || "
+            "setweight(to_tsvector('english', coalesce(description, '')), 'C') || "
+            "setweight(to_tsvector('english', coalesce(address, '')), 'D')",
+            persisted=True,
+        ),
+        deferred=True,
+    )
 
     hub: Mapped[Hub] = relationship()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 # Paths whose clients are programs, not people: they get JSON problems.
@@ -49,6 +50,19 @@ def refuse_nul_bytes() -> None:
             abort(400, description="The request contains a NUL character.")
 
 
+def _hub_in_path() -> Any:
+    """The hub the failed address was under, so the error page can lead back to it."""
+    from townhub.hubs import service
+
+    slug = request.path.strip("/").split("/")[0]
+    if not slug or slug in service.RESERVED_SLUGS or len(slug) > 60:
+        return None
+    try:
+        return service.get_hub(slug)
+    except (service.HubNotFound, SQLAlchemyError):
+        return None
+
+
 def register(app: Flask) -> None:
     app.before_request(refuse_nul_bytes)
 
@@ -57,4 +71,6 @@ def register(app: Flask) -> None:
         status = error.code or 500
         if wants_problem():
             return problem(status, error.name, error.description or error.name)
-        return render_template("errors/error.html", error=error, status=status), status
+        return render_template(
+            "errors/error.html", error=error, status=status, hub=_hub_in_path()
+        ), status

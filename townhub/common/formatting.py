@@ -1,12 +1,20 @@
-"""Jinja filters for dates as people say them, in Europe/London."""
+"""Jinja filters for dates, numbers and distances as people say them, in Europe/London and
+the page's language."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import segno
+from babel.dates import get_day_names
 from flask import Flask
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+
+from townhub.businesses import hours
+from townhub.businesses.categories import category_label
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -26,6 +34,41 @@ def last_day(moment: datetime, pattern: str = "d MMMM y") -> str:
     return str(format_date((moment - timedelta(microseconds=1)).astimezone(LONDON), pattern))
 
 
+def number(value: float) -> str:
+    return str(format_decimal(value))
+
+
+def distance(metres: float) -> str:
+    """A walking distance: "350 m away" below a kilometre, else "2.4 km away"."""
+    if metres < 1000:
+        return str(gettext("%(metres)s m away", metres=format_decimal(round(metres / 10) * 10)))
+    return str(gettext("%(km)s km away", km=format_decimal(round(metres / 1000, 1))))
+
+
+def opening_week(opening_hours: Mapping[str, Any]) -> list[tuple[str, list[tuple[time, time]]]]:
+    """Each day, named in the page's language, with its opening times; [] when none given."""
+    if not any(opening_hours.get(day) for day in hours.DAYS):
+        return []
+    names = get_day_names("wide", locale=get_locale())
+    return [(names[i], hours.as_times(opening_hours, day)) for i, day in enumerate(hours.DAYS)]
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code as an SVG data URI: part of the page, so it shows offline at the till."""
+    return str(segno.make(text, error="m").svg_data_uri(scale=1, border=4))
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.filters["until"] = until
-    app.jinja_env.filters["last_day"] = last_day
+    from townhub.common.structured_data import event_jsonld, offer_jsonld
+
+    app.jinja_env.filters.update(
+        until=until,
+        last_day=last_day,
+        number=number,
+        distance=distance,
+        category=category_label,
+        opening_week=opening_week,
+        qr_data_uri=qr_data_uri,
+        event_jsonld=event_jsonld,
+        offer_jsonld=offer_jsonld,
+    )

@@ -93,3 +93,8 @@ def alert_area_meets(
 
 def distance_m(a: Any, b: Any) -> ColumnElement[float]:
     return func.ST_Distance(func.geography(_sql(a)), func.geography(_sql(b)))
+
+
+def within_m(a: Any, b: Any, metres: float) -> ColumnElement[bool]:
+    """True where a and b are within `metres` of each other (geography, index-friendly)."""
+    return func.ST_DWithin(func.geography(_sql(a)), func.geography(_sql(b)), metres)

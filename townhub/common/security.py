@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
+from flask_babel import gettext
 
 
 def _tile_origin() -> str:
@@ -32,3 +33,14 @@ def register(app: Flask) -> None:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
         )
         return response
+
+
+def require_same_origin() -> None:
+    """Refuse a cross-site POST (403). For resident actions that need no session, and so no
+    CSRF token: browsers say where a request came from in Sec-Fetch-Site and Origin."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in {"same-origin", "none"}:
+        abort(403, description=gettext("This can only be done from the hub's own pages."))
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        abort(403, description=gettext("This can only be done from the hub's own pages."))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, true
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 
+from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.footfall.models import FootfallCount
@@ -21,6 +22,20 @@ class SensorReading:
     device_id: str
     measured_at: datetime | None
     people: int | None
+
+
+@dataclass(frozen=True)
+class Busyness:
+    """People counted in the last hour against the same hour in the previous weeks."""
+
+    people: int | None  # None: no sensor reported in the last hour
+    usual: float | None  # None: no readings for this hour in the previous weeks
+    level: str  # "quieter", "usual", "busier", "unknown" (no reading now) or "new" (no history)
+
+
+# Within this share of usual, the street is "about as busy as usual".
+USUAL_BAND = 0.2
+WEEKS_COMPARED = 4
 
 
 @dataclass(frozen=True)
@@ -87,3 +102,48 @@ def hourly_totals(hub: Hub, hours: int = 24, now: datetime | None = None) -> lis
         .order_by(hour)
     )
     return [HourTotal(hour=row[0], people=int(row[1])) for row in rows]
+
+
+def busyness(hub: Hub, now: datetime | None = None) -> Busyness:
+    """How busy the hub's street was in the last hour compared with the same hour on the
+    same weekday in each of the previous four weeks (London wall-clock time, so a clock
+    change does not shift "the same hour")."""
+    local_now = (now or utcnow()).astimezone(LONDON)
+    windows = []
+    for weeks_back in range(WEEKS_COMPARED + 1):
+        end = local_now - timedelta(weeks=weeks_back)
+        windows.append((end - timedelta(hours=1), end))
+    bucket = case(
+        *[
+            (and_(FootfallCount.measured_at > start, FootfallCount.measured_at <= end), index)
+            for index, (start, end) in enumerate(windows)
+        ]
+    )
+    rows = db.session.execute(
+        select(bucket.label("window"), func.sum(FootfallCount.people))
+        .join(Sensor, Sensor.id == FootfallCount.sensor_id)
+        .where(
+            Sensor.hub_id == hub.id,
+            or_(
+                *[
+                    and_(FootfallCount.measured_at > start, FootfallCount.measured_at <= end)
+                    for start, end in windows
+                ]
+            ),
+        )
+        .group_by("window")
+    )
+    totals = {int(window): int(people) for window, people in rows}
+    people = totals.pop(0, None)
+    usual = sum(totals.values()) / len(totals) if totals else None
+    if people is None:
+        level = "unknown"
+    elif usual is None:
+        level = "new"
+    elif people < usual * (1 - USUAL_BAND):
+        level = "quieter"
+    elif people > usual * (1 + USUAL_BAND):
+        level = "busier"
+    else:
+        level = "usual"
+    return Busyness(people, usual, level)

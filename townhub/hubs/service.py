@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from townhub.businesses.models import Business
+from townhub.common import geo
 from townhub.common.models import utcnow
 from townhub.events.models import Event
+from townhub.events.service import upcoming_events
 from townhub.extensions import db
+from townhub.footfall.service import Busyness, busyness
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
+from townhub.offers.service import live_offers
 from townhub.roadworks.models import Roadwork
+from townhub.roadworks.service import in_force
+
+HOME_OFFERS = 6
+HOME_EVENTS = 4
 
 # Paths that can never be hub slugs: they belong to the app itself.
 RESERVED_SLUGS = frozenset(
-    {"manage", "alerts", "push", "api", "static", "healthz", "sensors", "offline", "sw.js"}
+    {
+        "manage",
+        "alerts",
+        "push",
+        "api",
+        "static",
+        "healthz",
+        "sensors",
+        "offline",
+        "sw.js",
+        "language",
+        "robots.txt",
+    }
 )
 
 
@@ -32,11 +50,28 @@ class HubHome:
     offers: list[Offer]
     events: list[Event]
     roadworks: list[Roadwork]
+    busyness: Busyness
+
+
+@dataclass(frozen=True)
+class NearbyHub:
+    hub: Hub
+    distance_m: float
 
 
 def list_hubs() -> list[Hub]:
     """All hubs by name."""
     return list(db.session.scalars(select(Hub).order_by(Hub.name)))
+
+
+def nearest_hubs(lon: float, lat: float) -> list[NearbyHub]:
+    """Every hub with its distance from the point (0 inside it), nearest first.
+
+    The point is used for this query only: it is never stored.
+    """
+    distance = geo.distance_m(Hub.boundary, geo.point(lon, lat))
+    rows = db.session.execute(select(Hub, distance).order_by(distance, Hub.name))
+    return [NearbyHub(hub, float(metres)) for hub, metres in rows]
 
 
 def get_hub(slug: str) -> Hub:
@@ -48,35 +83,12 @@ def get_hub(slug: str) -> Hub:
 
 
 def hub_home(hub: Hub, now: datetime | None = None) -> HubHome:
-    """Offers live now, the next events and roadworks in force or starting within a week."""
+    """Offers running now, the next events, roadworks in force and how busy it is."""
     now = now or utcnow()
-    offers = db.session.scalars(
-        select(Offer)
-        .options(joinedload(Offer.business))
-        .join(Business)
-        .where(
-            Offer.hub_id == hub.id,
-            Offer.status == "published",
-            Business.status == "approved",
-            Offer.starts_at <= now,
-            Offer.ends_at > now,
-        )
-        .order_by(Offer.ends_at, Offer.id)
-        .limit(20)
+    return HubHome(
+        hub=hub,
+        offers=[listing.offer for listing in live_offers(hub, now=now)][:HOME_OFFERS],
+        events=upcoming_events(hub, now, limit=HOME_EVENTS),
+        roadworks=in_force(hub, now),
+        busyness=busyness(hub, now),
     )
-    events = db.session.scalars(
-        select(Event)
-        .where(Event.hub_id == hub.id, Event.status == "published", Event.ends_at > now)
-        .order_by(Event.starts_at, Event.id)
-        .limit(10)
-    )
-    roadworks = db.session.scalars(
-        select(Roadwork)
-        .where(
-            Roadwork.hub_id == hub.id,
-            Roadwork.ends_at > now,
-            Roadwork.starts_at <= now + timedelta(days=7),
-        )
-        .order_by(Roadwork.starts_at, Roadwork.id)
-    )
-    return HubHome(hub=hub, offers=list(offers), events=list(events), roadworks=list(roadworks))

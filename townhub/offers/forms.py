@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    Field,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -16,6 +17,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from townhub.common.forms import PositionFields, QueryForm, category_field
 
 
 def london_today() -> date:
@@ -80,3 +83,25 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     def validate_radius_m(self, field: Any) -> None:
         if self.reach.data == "radius" and field.data is None:
             raise ValidationError(_l("Enter how close people must be, in metres"))
+
+
+class OfferFilterForm(PositionFields, QueryForm):
+    """Filtering residents' offers: by category from the query string, or nearest first
+    when the browser posts the resident's position (used for that request only)."""
+
+    category = category_field()
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[
+            SelectChoice("ending", _l("Ending soonest")),
+            SelectChoice("distance", _l("Nearest to me")),
+        ],
+        default="ending",
+        validate_choice=True,
+    )
+
+    def validate_sort(self, field: Field) -> None:
+        if field.data == "distance" and not (self.latitude.data or "").strip():
+            raise ValidationError(
+                _l("To sort by distance, allow your phone to share your position")
+            )

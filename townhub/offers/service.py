@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from townhub.accounts.models import User
 from townhub.alerts.service import queue_offer_alerts
@@ -27,6 +28,24 @@ class NotAllowed(PermissionError):
 
 class BusinessNotFound(LookupError):
     """No business has that id."""
+
+
+class OfferNotFound(LookupError):
+    """The hub has no published offer with that id."""
+
+
+class OfferEnded(LookupError):
+    """The offer existed but has ended (or not started): residents can no longer use it."""
+
+    def __init__(self, offer: Offer) -> None:
+        super().__init__(offer.id)
+        self.offer = offer
+
+
+@dataclass(frozen=True)
+class OfferListing:
+    offer: Offer
+    distance_m: float | None
 
 
 @dataclass(frozen=True)
@@ -112,3 +131,75 @@ def offers_for(user: User) -> list[Offer]:
             .limit(50)
         )
     )
+
+
+def _live(hub: Hub, now: datetime) -> Any:
+    return (
+        select(Offer)
+        .join(Business)
+        .options(joinedload(Offer.business))
+        .where(
+            Offer.hub_id == hub.id,
+            Offer.status == "published",
+            Business.status == "approved",
+            Offer.starts_at <= now,
+            Offer.ends_at > now,
+        )
+    )
+
+
+def live_offers(
+    hub: Hub,
+    *,
+    category: str = "",
+    near: tuple[float, float] | None = None,
+    now: datetime | None = None,
+) -> list[OfferListing]:
+    """The hub's offers running now, ending soonest first, or nearest first when `near`
+    (longitude, latitude) is given. The position is used for this query only."""
+    now = now or utcnow()
+    statement = _live(hub, now)
+    if category:
+        statement = statement.where(Business.category == category)
+    if near is None:
+        return [
+            OfferListing(offer, None)
+            for offer in db.session.scalars(statement.order_by(Offer.ends_at, Offer.id))
+        ]
+    distance = geo.distance_m(Business.location, geo.point(*near))
+    rows = db.session.execute(
+        statement.add_columns(distance.label("distance")).order_by(distance, Offer.id)
+    )
+    return [OfferListing(offer, float(metres)) for offer, metres in rows]
+
+
+def offer_for_resident(hub: Hub, offer_id: int, now: datetime | None = None) -> Offer:
+    """A published offer of the hub that is running now.
+
+    Raises OfferNotFound, or OfferEnded when it is outside its dates.
+    """
+    now = now or utcnow()
+    offer: Offer | None = db.session.scalar(
+        select(Offer)
+        .join(Business)
+        .options(joinedload(Offer.business))
+        .where(
+            Offer.id == offer_id,
+            Offer.hub_id == hub.id,
+            Offer.status == "published",
+            Business.status == "approved",
+        )
+    )
+    if offer is None:
+        raise OfferNotFound(offer_id)
+    if not offer.starts_at <= now < offer.ends_at:
+        raise OfferEnded(offer)
+    return offer
+
+
+def saved_offers(hub: Hub, offer_ids: list[int], now: datetime | None = None) -> list[Offer]:
+    """Those of the given offers (saved on the resident's phone) that are still running."""
+    if not offer_ids:
+        return []
+    statement = _live(hub, now or utcnow()).where(Offer.id.in_(offer_ids))
+    return list(db.session.scalars(statement.order_by(Offer.ends_at, Offer.id)))

@@ -38,3 +38,12 @@ def service_worker() -> Response:
 @bp.get("/offline")
 def offline() -> str:
     return render_template("pwa/offline.html")
+
+
+@bp.get("/robots.txt")
+def robots() -> Response:
+    # Hub pages are public and meant to be found; the signed-in pages are not.
+    return Response(
+        "User-agent: *\nDisallow: /manage/\nDisallow: /push/\nDisallow: /language/\n",
+        mimetype="text/plain",
+    )

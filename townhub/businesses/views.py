@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
+
+from townhub.businesses import service
+from townhub.businesses.forms import BusinessSearchForm
+from townhub.common.htmx import render
+from townhub.common.lookups import resident_hub
+from townhub.common.maps import collection, feature
+from townhub.engagement import service as engagement
+
+bp = Blueprint("businesses", __name__)
+
+
+@bp.get("/<hub_slug>/businesses")
+def index(hub_slug: str) -> Response:
+    hub = resident_hub(hub_slug)
+    form = BusinessSearchForm(request.args)
+    valid = form.validate()
+    results = service.find_businesses(
+        hub,
+        query=(form.q.data or "").strip() if valid else "",
+        category=form.category.data if valid else "",
+        open_now=bool(form.open_now.data) if valid else False,
+        page=(form.page.data or 1) if valid else 1,
+    )
+    return render(
+        "businesses/index.html",
+        {"business-results": "businesses/_results.html"},
+        status=200 if valid else 400,
+        hub=hub,
+        form=form,
+        results=results,
+    )
+
+
+@bp.get("/<hub_slug>/businesses/<business_slug>")
+def show(hub_slug: str, business_slug: str) -> Response:
+    hub = resident_hub(hub_slug)
+    try:
+        detail = service.business_detail(hub, business_slug)
+    except service.BusinessNotFound:
+        abort(404, description=_("This hub has no business at this address."))
+    business = detail.listing.business
+    engagement.count(hub, "business_view", item_id=business.id)
+    features = [feature(business.location, "business", business.name)] + [
+        feature(roadwork.geometry, "roadwork", f"{roadwork.street}: {roadwork.description}")
+        for roadwork in detail.roadworks
+    ]
+    return render("businesses/show.html", hub=hub, detail=detail, features=collection(features))

@@ -1,0 +1,67 @@
+"""Counting what residents do as daily totals: the only engagement record Townhub keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from townhub.businesses.models import Business
+from townhub.common.formatting import LONDON
+from townhub.common.models import utcnow
+from townhub.engagement.models import KINDS, DailyCount
+from townhub.extensions import db
+from townhub.hubs.models import Hub
+
+
+@dataclass(frozen=True)
+class Tally:
+    kind: str
+    item_id: int
+    ref: str
+    count: int
+
+
+def referring_business(hub: Hub, ref: str | None) -> str:
+    """The slug of the hub's approved business named by a poster's `?ref=`, else ""."""
+    if not ref or len(ref) > 80:
+        return ""
+    found = db.session.scalar(
+        select(Business.slug).where(
+            Business.hub_id == hub.id, Business.slug == ref, Business.status == "approved"
+        )
+    )
+    return found or ""
+
+
+def count(
+    hub: Hub, kind: str, item_id: int = 0, ref: str = "", now: datetime | None = None
+) -> None:
+    """Add one to today's total (Europe/London days) for this kind, item and poster. Commits.
+
+    Raises ValueError for a kind that is not counted.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"not a counted kind: {kind}")
+    day = (now or utcnow()).astimezone(LONDON).date()
+    db.session.execute(
+        insert(DailyCount)
+        .values(day=day, hub_id=hub.id, kind=kind, item_id=item_id, ref=ref, count=1)
+        .on_conflict_do_update(
+            constraint="uq_daily_counts_key", set_={"count": DailyCount.count + 1}
+        )
+    )
+    db.session.commit()
+
+
+def tallies(hub: Hub, day: date) -> list[Tally]:
+    """Every total counted for the hub on one day."""
+    rows = db.session.execute(
+        select(DailyCount.kind, DailyCount.item_id, DailyCount.ref, func.sum(DailyCount.count))
+        .where(DailyCount.hub_id == hub.id, DailyCount.day == day)
+        .group_by(DailyCount.kind, DailyCount.item_id, DailyCount.ref)
+        .order_by(DailyCount.kind, DailyCount.item_id, DailyCount.ref)
+    )
+    return [Tally(kind, item_id, ref, int(total)) for kind, item_id, ref, total in rows]
