@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, Response, url_for
 from flask_babel import gettext as _
 
+from townhub.businesses.models import Business
 from townhub.common.htmx import render
 from townhub.common.lookups import resident_hub
 from townhub.common.maps import collection, feature
@@ -22,6 +23,8 @@ def travel(hub_slug: str) -> Response:
 
 def _features(news: service.TravelNews) -> dict[str, Any]:
     features = []
+    # A business next to two works is one dot on the map.
+    businesses: dict[int, Business] = {}
     for item in news.in_force + news.coming:
         roadwork = item.roadwork
         features.append(
@@ -35,9 +38,8 @@ def _features(news: service.TravelNews) -> dict[str, Any]:
                     _("Diversion: %(route)s", route=roadwork.diversion_text or roadwork.street),
                 )
             )
-        for business in item.affected:
-            url = url_for(
-                "businesses.show", hub_slug=business.hub.slug, business_slug=business.slug
-            )
-            features.append(feature(business.location, "business", business.name, url))
+        businesses.update({business.id: business for business in item.affected})
+    for business in businesses.values():
+        url = url_for("businesses.show", hub_slug=business.hub.slug, business_slug=business.slug)
+        features.append(feature(business.location, "business", business.name, url))
     return collection(features)

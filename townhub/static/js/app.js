@@ -88,4 +88,84 @@
   }
 
   document.addEventListener("DOMContentLoaded", setUpAlerts);
+
+  // "Find my nearest" and "sort by distance": the position is asked for only after the
+  // tap, sent with that one request in the form body (never in the address, so it is not
+  // logged), and never stored.
+  function locate(form, done) {
+    announce(form.getAttribute("data-locating") || "Finding your position…");
+    navigator.geolocation.getCurrentPosition(function (position) {
+      form.elements.latitude.value = position.coords.latitude.toFixed(5);
+      form.elements.longitude.value = position.coords.longitude.toFixed(5);
+      done();
+      form.elements.latitude.value = "";
+      form.elements.longitude.value = "";
+    }, function () {
+      announce(form.getAttribute("data-no-position") || "Your position could not be found.");
+      // Let the server say so in the page, with the list still there.
+      done();
+    }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 });
+  }
+
+  function setUpPositionForms() {
+    if (!("geolocation" in navigator)) { return; }
+    document.querySelectorAll("[data-position-form]").forEach(function (form) {
+      form.hidden = false;
+      form.addEventListener("submit", function (event) {
+        if (window.htmx) { return; } // htmx:confirm below handles it
+        event.preventDefault();
+        locate(form, function () { form.submit(); });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", setUpPositionForms);
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (!form.hasAttribute || !form.hasAttribute("data-position-form")) { return; }
+    event.preventDefault();
+    locate(form, function () { event.detail.issueRequest(true); });
+  });
+
+  // Installing: the browser's own prompt where it offers one; the poster that brought the
+  // resident is remembered on this phone only, so an install can be credited to it.
+  var installPrompt = null;
+  function hubOfPage() {
+    var box = document.querySelector("[data-install]");
+    return box ? box.getAttribute("data-hub") : null;
+  }
+  function setUpInstall() {
+    var hub = hubOfPage();
+    if (!hub) { return; }
+    var ref = new URLSearchParams(window.location.search).get("ref");
+    try {
+      if (ref) { window.localStorage.setItem("townhub-ref-" + hub, ref); }
+    } catch (error) { /* storage off: the install is counted without its poster */ }
+    var button = document.querySelector("[data-install-button]");
+    if (button) {
+      button.addEventListener("click", function () {
+        if (!installPrompt) { return; }
+        installPrompt.prompt();
+        installPrompt = null;
+        button.hidden = true;
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", setUpInstall);
+  window.addEventListener("beforeinstallprompt", function (event) {
+    event.preventDefault();
+    installPrompt = event;
+    var button = document.querySelector("[data-install-button]");
+    if (button) { button.hidden = false; }
+  });
+  window.addEventListener("appinstalled", function () {
+    var hub = hubOfPage();
+    if (!hub || !navigator.sendBeacon) { return; }
+    var body = new FormData();
+    try { body.append("ref", window.localStorage.getItem("townhub-ref-" + hub) || ""); } catch (error) { /* none */ }
+    navigator.sendBeacon("/" + hub + "/installs", body);
+    var button = document.querySelector("[data-install-button]");
+    if (button) { button.hidden = true; }
+    announce(document.querySelector("[data-install]").getAttribute("data-installed"));
+  });
 })();

@@ -84,7 +84,10 @@
     // Sticky tooltips follow the pointer along long roadworks instead of sitting at
     // the middle of a line the pointer may be far from.
     layer.bindTooltip(textNode(properties.label), { sticky: !isPoint(feature) });
-    if (isWebAddress(properties.url)) { layer.bindPopup(linkNode(properties.label, properties.url)); }
+    if (isWebAddress(properties.url)) {
+      // Narrow enough to fit, close button and all, on a map on a 320 px wide screen.
+      layer.bindPopup(linkNode(properties.label, properties.url), { maxWidth: 220 });
+    }
   }
 
   // Leaflet shows a feature's tooltip when the feature gets focus, and Chromium then puts
@@ -111,10 +114,9 @@
       // Focus scrolls the map's box to show a feature moved out of view, which would
       // shift everything Leaflet draws; pan the map to it instead.
       var container = map.getContainer();
-      container.scrollTop = 0;
-      container.scrollLeft = 0;
+
       var place = layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
-      if (!map.getBounds().contains(place)) { map.panTo(place); }
+
     });
   }
 
@@ -174,6 +176,11 @@
     }).addTo(map);
     // Leaflet's own credit, without its default English tooltip text.
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    var closeLabel = element.getAttribute("data-close-popup");
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && closeLabel) { close.setAttribute("aria-label", closeLabel); }
+    });
     addTiles(map, element);
 
     var features = L.geoJSON(data, {

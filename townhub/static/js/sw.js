@@ -4,6 +4,8 @@
 const VERSION = "__TOWNHUB_VERSION__";
 const STATIC_CACHE = "townhub-static-" + VERSION;
 const PAGE_CACHE = "townhub-pages";
+// Saved offers (and the saved list) stay readable offline until the resident removes them.
+const SAVED_CACHE = "townhub-saved";
 const MAX_PAGES = 40;
 const PRECACHE = [
   "/offline",
@@ -60,10 +62,15 @@ async function pageFromNetwork(request) {
       const cache = await caches.open(PAGE_CACHE);
       await cache.put(request, response.clone());
       trimPages(cache);
+      const saved = await caches.open(SAVED_CACHE);
+      const mark = response.headers.get("Townhub-Saved");
+      if (mark === "yes") { await saved.put(request, response.clone()); }
+      if (mark === "no") { await saved.delete(request); }
     }
     return response;
   } catch (error) {
-    const cached = await caches.match(request, { cacheName: PAGE_CACHE });
+    const cached = (await caches.match(request, { cacheName: PAGE_CACHE })) ||
+      (await caches.match(request, { cacheName: SAVED_CACHE }));
     return cached || caches.match("/offline");
   }
 }
