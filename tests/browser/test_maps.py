@@ -10,15 +10,17 @@ take a new blueprint once it has served a request.)
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Blueprint, Flask, render_template_string, request
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import PageProblems, assert_accessible
@@ -65,8 +67,13 @@ FEATURES: dict[str, Any] = {
             {
                 "type": "Polygon",
                 "coordinates": [
-                    [[-0.0790, 51.3970], [-0.0700, 51.3970], [-0.0700, 51.4010],
-                     [-0.0790, 51.4010], [-0.0790, 51.3970]]
+                    [
+                        [-0.0790, 51.3970],
+                        [-0.0700, 51.3970],
+                        [-0.0700, 51.4010],
+                        [-0.0790, 51.4010],
+                        [-0.0790, 51.3970],
+                    ]
                 ],
             },
         ),
@@ -180,19 +187,30 @@ def _drawn_paths(page: Page) -> list[dict[str, str]]:
     return paths
 
 
-def _paths_outside_the_map(page: Page, map_id: str) -> int:
-    """How many drawn paths lie wholly outside the map's visible box."""
-    outside: int = page.evaluate(
-        """(mapId) => {
-            const box = document.getElementById(mapId).getBoundingClientRect();
-            return [...document.querySelectorAll(`#${mapId} .leaflet-overlay-pane path`)]
-                .map((path) => path.getBoundingClientRect())
-                .filter((r) => r.right < box.left || r.left > box.right
-                    || r.bottom < box.top || r.top > box.bottom).length;
-        }""",
-        map_id,
+# Whether an element is drawn inside the map's box. Leaflet empties the path of a
+# feature far out of view, so a path with no size counts as out of sight.
+_IN_VIEW = """(element) => {
+    const map = element.closest(".map").getBoundingClientRect();
+    const r = element.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.right > map.left && r.left < map.right
+        && r.bottom > map.top && r.top < map.bottom;
+}"""
+
+
+def _paths_in_view(page: Page, map_id: str) -> int:
+    """How many drawn paths show at least in part inside the map's box."""
+    in_view: list[bool] = page.locator(f"#{map_id} .leaflet-overlay-pane path").evaluate_all(
+        f"(paths) => paths.map({_IN_VIEW})"
     )
-    return outside
+    return sum(in_view)
+
+
+_MAP = "document.getElementById('fixture-map')"
+# Roughly what a screen reader would say for the focused element.
+_FOCUSED_NAME = """(() => {
+    const element = document.activeElement;
+    return element.getAttribute("aria-label") || element.textContent.trim();
+})()"""
 
 
 def _serve_tiles(page: Page) -> list[str]:
@@ -226,7 +244,7 @@ def test_without_a_tile_server_the_features_are_drawn_and_no_tile_is_asked_for(
     diversions = [p for p in paths if p["stroke"] == DIVERSION_BLUE]
     assert [(p["width"], p["dashes"]) for p in diversions] == [("5", "10 8")]
     assert len([p for p in paths if p["fill"] == BUSINESS_BLUE]) == 3
-    assert _paths_outside_the_map(page, "fixture-map") == 0
+    assert _paths_in_view(page, "fixture-map") == len(FEATURES["features"])
     assert page.locator(".leaflet-tile").count() == 0
     other_hosts = {urlsplit(url).netloc for url in requested} - {urlsplit(map_server).netloc}
     assert not other_hosts, f"requests to other hosts: {other_hosts}"
@@ -258,9 +276,7 @@ def test_with_a_tile_server_tiles_come_from_it_with_its_attribution(
         assert url.startswith("http://127.0.0.1:9/tiles/"), url
         assert url.endswith(".png"), url
     # Tiles are decoration: the text list carries the facts, so screen readers skip them.
-    assert set(page.locator(".leaflet-tile").evaluate_all("(ts) => ts.map((t) => t.alt)")) == {
-        ""
-    }
+    assert set(page.locator(".leaflet-tile").evaluate_all("(ts) => ts.map((t) => t.alt)")) == {""}
     expect(page.locator(".leaflet-control-attribution")).to_contain_text(TILE_ATTRIBUTION)
     assert len(_drawn_paths(page)) == len(FEATURES["features"])
     page_problems.assert_none()
@@ -274,8 +290,7 @@ def test_a_single_place_is_shown_close_up(
 
     expect(page.get_by_role("region", name="Map of the fixture")).to_be_visible()
     assert page.evaluate("document.getElementById('fixture-map').townhubMap.getZoom()") == 17
-    assert len(_drawn_paths(page)) == 1
-    assert _paths_outside_the_map(page, "fixture-map") == 0
+    assert _paths_in_view(page, "fixture-map") == 1
     expect(page.locator("#fixture-map-key li")).to_have_text(["Businesses: dark blue dot"])
     page_problems.assert_none()
 
@@ -285,25 +300,28 @@ def test_labels_show_as_text_and_a_feature_with_a_url_links_to_it(
     page: Page, page_problems: PageProblems, map_server: str
 ) -> None:
     hostile_requests: list[str] = []
-    page.on("request", lambda req: hostile_requests.append(req.url) if "hostile" in req.url else None)
+    page.on(
+        "request", lambda req: hostile_requests.append(req.url) if "hostile" in req.url else None
+    )
     page.goto(map_server)
-    dots = page.locator(".leaflet-overlay-pane path.leaflet-interactive")
 
     page.locator(".leaflet-overlay-pane path[fill='#1d3b6f']").first.hover()
-    expect(page.locator(".leaflet-tooltip")).to_have_text("Norwood Books")
+    expect(page.locator(".leaflet-tooltip")).to_have_text(["Norwood Books"])
 
     page.locator(".leaflet-overlay-pane path[fill='#00703c']").click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup.get_by_role("link")).to_have_text(HOSTILE_LABEL)
     expect(popup.get_by_role("link")).to_have_attribute("href", "/south-norwood/offers")
+    expect(page.get_by_role("button", name="Close")).to_be_visible()
     assert page.locator(".leaflet-container [data-hostile]").count() == 0
     assert not hostile_requests
-    assert dots.count() == len(FEATURES["features"])
     page_problems.assert_none()
 
 
 @pytest.mark.usefixtures("without_tiles")
-def test_tab_goes_into_the_map_and_out_again(page: Page, map_server: str) -> None:
+def test_tab_goes_into_the_map_and_out_again(
+    page: Page, page_problems: PageProblems, map_server: str
+) -> None:
     page.goto(map_server)
     page.locator("#before-map").focus()
 
@@ -332,19 +350,13 @@ def test_tab_goes_into_the_map_and_out_again(page: Page, map_server: str) -> Non
     else:
         pytest.fail(f"focus never left the map: {stops}")
     expect(page.locator("#fixture-list a").first).to_be_focused()
+    # In the order they are painted: the area, the dots, then the lines on top.
     labels = [feature["properties"]["label"] for feature in FEATURES["features"]]
-    assert stops == [*labels, "Zoom in", "Zoom out", "Leaflet"]
+    assert stops == [labels[0], *labels[3:], labels[1], labels[2], "Zoom in", "Zoom out", "Leaflet"]
 
     page.keyboard.press("Shift+Tab")
     assert page.evaluate(f"{_MAP}.contains(document.activeElement)")
-
-
-_MAP = "document.getElementById('fixture-map')"
-# Roughly what a screen reader would say for the focused element.
-_FOCUSED_NAME = """(() => {
-    const element = document.activeElement;
-    return element.getAttribute("aria-label") || element.textContent.trim();
-})()"""
+    page_problems.assert_none()
 
 
 @pytest.mark.usefixtures("without_tiles")
@@ -363,14 +375,38 @@ def test_a_focused_feature_shows_its_label_and_enter_follows_its_link(
     business = the_map.get_by_role("img", name="Norwood Books")
     offer = the_map.get_by_role("link", name=HOSTILE_LABEL)
 
+    # Listed in full: a closed tooltip fades out, then leaves.
     business.focus()
-    expect(page.locator(".leaflet-tooltip")).to_have_text("Norwood Books")
+    expect(page.locator(".leaflet-tooltip")).to_have_text(["Norwood Books"])
     offer.focus()
-    expect(page.locator(".leaflet-tooltip")).to_have_text(HOSTILE_LABEL)
+    expect(page.locator(".leaflet-tooltip")).to_have_text([HOSTILE_LABEL])
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/south-norwood/offers$"))
     page_problems.assert_none()
+
+
+@pytest.mark.usefixtures("without_tiles")
+def test_a_feature_reached_by_tab_after_panning_away_is_brought_into_view(
+    page: Page, map_server: str
+) -> None:
+    page.goto(map_server)
+    page.get_by_role("region", name="Map of the fixture").focus()
+    # Leaflet ignores arrow keys while a pan is under way, so press until all is gone.
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(200)
+        if _paths_in_view(page, "fixture-map") == 0:
+            break
+    else:
+        pytest.fail("the arrow keys never panned the features out of view")
+
+    page.keyboard.press("Tab")
+
+    focused = page.locator("#fixture-map path:focus")
+    expect(focused).to_have_attribute("aria-label", FEATURES["features"][0]["properties"]["label"])
+    page.wait_for_timeout(500)  # the pan back
+    assert focused.evaluate(_IN_VIEW)
 
 
 @pytest.mark.usefixtures("without_tiles")
@@ -419,18 +455,21 @@ def test_map_fits_a_narrow_screen_in_either_direction(
     box = the_map.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
     assert box["height"] >= 160  # still a usable map, not a strip
-    assert len(_drawn_paths(page)) == len(FEATURES["features"])
-    assert _paths_outside_the_map(page, "fixture-map") == 0
+    assert _paths_in_view(page, "fixture-map") == len(FEATURES["features"])
     page_problems.assert_none()
 
 
-def test_without_javascript_there_is_no_empty_map_box(new_context: Any, map_server: str) -> None:
+def test_without_javascript_there_is_no_empty_map_box(
+    new_context: Callable[..., BrowserContext], map_server: str
+) -> None:
     page = new_context(java_script_enabled=False).new_page()
 
     page.goto(map_server)
 
     expect(page.locator("#fixture-map")).to_be_hidden()
-    expect(page.get_by_role("link", name="Skip the map: the same information as a list")).to_be_hidden()
+    expect(
+        page.get_by_role("link", name="Skip the map: the same information as a list")
+    ).to_be_hidden()
     expect(page.locator("#fixture-list a")).to_have_count(len(FEATURES["features"]))
     # The data is there for the script, not for reading: it is never shown.
     expect(page.locator("#fixture-map-data")).to_be_hidden()
@@ -450,4 +489,114 @@ def test_a_page_without_a_map_loads_no_map_code(
     assert not [path for path in requested if "leaflet" in path or path.endswith("/map.css")]
     assert not [path for path in requested if path.endswith("/map.js")]
     assert page.evaluate("typeof window.L") == "undefined"
+    page_problems.assert_none()
+
+
+# The lead's pages, on the session app with the demo data.
+
+TRAVEL = "/south-norwood/travel"
+
+
+def _map_data(page: Page, map_id: str) -> list[dict[str, Any]]:
+    """The features the server put in the page for a map."""
+    data: dict[str, Any] = json.loads(page.locator(f"#{map_id}-data").text_content() or "{}")
+    return list(data["features"])
+
+
+def _kinds(features: list[dict[str, Any]]) -> Counter[str]:
+    return Counter(feature["properties"]["kind"] for feature in features)
+
+
+@pytest.mark.live
+@pytest.mark.usefixtures("demo_hubs")
+def test_travel_map_draws_every_roadwork_diversion_and_business_without_tiles(
+    page: Page,
+    page_problems: PageProblems,
+    live_server: str,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "TILE_URL", "")
+    requested: list[str] = []
+    page.on("request", lambda req: requested.append(req.url))
+
+    page.goto(f"{live_server}{TRAVEL}")
+
+    the_map = page.get_by_role("region", name="Map of roadworks and diversions")
+    expect(the_map).to_be_visible()
+    kinds = _kinds(_map_data(page, "travel-map"))
+    assert kinds["roadwork"] and kinds["diversion"] and kinds["business"], kinds
+    paths = _drawn_paths(page)
+    assert len([p for p in paths if p["stroke"] == ROADWORK_RED]) == kinds["roadwork"]
+    assert len([p for p in paths if p["stroke"] == DIVERSION_BLUE]) == kinds["diversion"]
+    assert len([p for p in paths if p["fill"] == BUSINESS_BLUE]) == kinds["business"]
+    assert _paths_in_view(page, "travel-map") == sum(kinds.values())
+    assert page.locator(".leaflet-tile").count() == 0
+    other_hosts = {urlsplit(url).hostname for url in requested} - {"localhost"}
+    assert not other_hosts, f"requests to other hosts: {other_hosts}"
+    assert_accessible(page)
+    page_problems.assert_none()
+
+
+@pytest.mark.live
+@pytest.mark.usefixtures("demo_hubs")
+def test_travel_map_takes_tiles_from_the_configured_server(
+    page: Page,
+    page_problems: PageProblems,
+    live_server: str,
+    app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "TILE_URL", TILE_URL)
+    monkeypatch.setitem(app.config, "TILE_ATTRIBUTION", TILE_ATTRIBUTION)
+    requested = _serve_tiles(page)
+
+    page.goto(f"{live_server}{TRAVEL}")
+
+    expect(page.locator("#travel-map .leaflet-tile-loaded").first).to_be_visible()
+    assert requested and all(url.startswith("http://127.0.0.1:9/tiles/") for url in requested)
+    expect(page.locator("#travel-map .leaflet-control-attribution")).to_contain_text(
+        TILE_ATTRIBUTION
+    )
+    assert_accessible(page)
+    page_problems.assert_none()
+
+
+@pytest.mark.live
+@pytest.mark.usefixtures("demo_hubs")
+def test_travel_skip_link_jumps_over_the_map_to_the_list(page: Page, live_server: str) -> None:
+    page.goto(f"{live_server}{TRAVEL}")
+    skip = page.get_by_role("link", name="Skip the map: the same information as a list")
+    skip.focus()
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#travel-list")).to_be_focused()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.getElementById('travel-list').contains(document.activeElement)")
+
+
+@pytest.mark.live
+@pytest.mark.usefixtures("demo_hubs")
+def test_business_page_shows_where_the_business_is(
+    page: Page, page_problems: PageProblems, live_server: str
+) -> None:
+    # A business next to roadworks, found the way a resident would: from the travel map.
+    page.goto(f"{live_server}{TRAVEL}")
+    business = next(
+        feature["properties"]
+        for feature in _map_data(page, "travel-map")
+        if feature["properties"]["kind"] == "business"
+    )
+
+    page.goto(f"{live_server}{business['url']}")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(business["label"])
+    the_map = page.get_by_role("region", name=f"Map showing where {business['label']} is")
+    expect(the_map).to_be_visible()
+    features = _map_data(page, "business-map")
+    assert _kinds(features)["business"] == 1
+    expect(the_map.get_by_role("img", name=business["label"])).to_be_visible()
+    assert _paths_in_view(page, "business-map") == len(features)
+    assert_accessible(page)
     page_problems.assert_none()

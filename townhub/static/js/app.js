@@ -131,8 +131,7 @@
   // resident is remembered on this phone only, so an install can be credited to it.
   var installPrompt = null;
   function hubOfPage() {
-    var box = document.querySelector("[data-install]");
-    return box ? box.getAttribute("data-hub") : null;
+    return document.body.getAttribute("data-hub");
   }
   function setUpInstall() {
     var hub = hubOfPage();
@@ -166,6 +165,6 @@
     navigator.sendBeacon("/" + hub + "/installs", body);
     var button = document.querySelector("[data-install-button]");
     if (button) { button.hidden = true; }
-    announce(document.querySelector("[data-install]").getAttribute("data-installed"));
+    announce(document.body.getAttribute("data-installed"));
   });
 })();

@@ -16,7 +16,8 @@
     event: "#4c2c92"
   };
   var LINES = {
-    roadwork: { weight: 6 },
+    // Thicker than a dot is wide, so it still shows between the shops along it.
+    roadwork: { weight: 8 },
     diversion: { weight: 5, dashArray: "10 8" },
     hub: { weight: 2, dashArray: "4 4", fillOpacity: 0.05 }
   };
@@ -46,7 +47,7 @@
   // visible on dark tiles and where dots overlap.
   function dot(feature, latlng) {
     return L.circleMarker(latlng, {
-      radius: 8,
+      radius: 6,
       color: "#ffffff",
       weight: 2,
       opacity: 1,
@@ -111,13 +112,25 @@
       });
     }
     element.addEventListener("focus", function () {
-      // Focus scrolls the map's box to show a feature moved out of view, which would
-      // shift everything Leaflet draws; pan the map to it instead.
-      var container = map.getContainer();
-
+      // After panning away with the arrow keys, Tab could land on a feature out of
+      // sight: bring it into view.
       var place = layer.getLatLng ? layer.getLatLng() : layer.getBounds().getCenter();
-
+      if (!map.getBounds().contains(place)) { map.panTo(place); }
     });
+  }
+
+  // Later features paint over earlier ones. Areas go underneath; roadworks and
+  // diversions go on top, as they are what a travel map is for and the shops along a
+  // closed street would otherwise hide the red line. (Also the Tab order.)
+  var PAINT_ORDER = { Polygon: 0, MultiPolygon: 0, Point: 1, MultiPoint: 1 };
+
+  function paintOrder(feature) {
+    var type = feature.geometry && feature.geometry.type;
+    return type in PAINT_ORDER ? PAINT_ORDER[type] : 2;
+  }
+
+  function inPaintOrder(features) {
+    return features.slice().sort(function (a, b) { return paintOrder(a) - paintOrder(b); });
   }
 
   function readFeatures(element) {
@@ -183,7 +196,7 @@
     });
     addTiles(map, element);
 
-    var features = L.geoJSON(data, {
+    var features = L.geoJSON(inPaintOrder(data.features), {
       filter: function (feature) { return Boolean(feature.geometry); },
       style: lineStyle,
       pointToLayer: dot,
