@@ -1,18 +1,25 @@
-"""Measure the hub page under load and MQTT ingest, with peak memory. Run by bench/run."""
+"""Measure the hub page under load and MQTT ingest, with peak memory, and the hub page's
+weight over the wire. Run by bench/run; `bench/run --verbose` lists every request of the
+page-weight visits."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pageweight  # bench/pageweight.py: this script's folder is on sys.path
 import paho.mqtt.client as mqtt
 import sqlalchemy as sa
 from paho.mqtt.enums import CallbackAPIVersion
@@ -20,11 +27,34 @@ from paho.mqtt.enums import CallbackAPIVersion
 from townhub.config import DEFAULT_DATABASE_URL
 from townhub.sensors.simulate import tts_uplink
 
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
 UPLINKS = int(os.environ.get("BENCH_UPLINKS", "5000"))
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ROOT = Path(__file__).resolve().parents[1]
+HUB = "/south-norwood/"
+TRIVIAL = "/robots.txt"  # plain text, no database
+TRIVIAL_FALLBACK = "/static/css/townhub.css"
+
+
+def free_port() -> int:
+    """A port nothing listens on now (never 8000, where a demo may run)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port != 8000:
+            return port
+
+
+PORT = free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def procfile_web() -> list[str]:
+    """The Procfile's `web` command, so the benchmark serves the app as production does."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return ["bash", "-c", "exec " + line.removeprefix("web:").strip()]
+    raise SystemExit("Procfile has no web line")
 
 
 def rss_kib(pid: int) -> int:
@@ -85,7 +115,15 @@ def wait_healthy(timeout: float = 30) -> None:
     raise SystemExit("Townhub did not become healthy")
 
 
-def run_wrk(path: str) -> str:
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def wrk_ms(out: str, percent: int) -> float:
+    match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m|h)\s*$", out, re.MULTILINE)
+    return float(match.group(1)) * UNITS_MS[match.group(2)] if match else float("nan")
+
+
+def run_wrk(path: str) -> dict:
     out = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "--latency", f"{BASE}{path}"],
         capture_output=True,
@@ -93,12 +131,69 @@ def run_wrk(path: str) -> str:
         check=True,
     ).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return (
-        f"{float(rate.group(1)) if rate else 0:,.0f} req/s, p99 {p99.group(1) if p99 else '?'}"
-        f", non-2xx {errors.group(1) if errors else 0}"
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rate": float(rate.group(1)) if rate else 0.0,
+        "p50": wrk_ms(out, 50),
+        "p99": wrk_ms(out, 99),
+        "non2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
+    }
+
+
+def wrk_line(path: str, result: dict) -> str:
+    line = (
+        f"GET {path:28} {result['rate']:7,.0f} req/s, p50 {result['p50']:6.1f} ms,"
+        f" p99 {result['p99']:6.1f} ms, non-2xx {result['non2xx']}"
     )
+    if result["non2xx"]:
+        line += "  <- WARNING: errors, the figure is not the page's"
+    if result["socket_errors"]:
+        line += f", socket errors: {result['socket_errors']}"
+    return line
+
+
+def trivial_route() -> str:
+    """/robots.txt once the app has it; until then a static file, with a warning."""
+    request = urllib.request.Request(f"{BASE}{TRIVIAL}", method="GET")  # noqa: S310
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=5) as response:
+            if response.status == 200:
+                return TRIVIAL
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except OSError as error:
+        status = error
+    print(
+        f"WARNING: GET {TRIVIAL} answered {status}, not 200: using {TRIVIAL_FALLBACK}"
+        " as the trivial route for the ratios"
+    )
+    return TRIVIAL_FALLBACK
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def load(paths: list[str]) -> None:
+    trivial = trivial_route()
+    results = {}
+    # The trivial route right before the hub page, so the two see the same conditions.
+    for path in [trivial, *paths]:
+        results[path] = run_wrk(path)
+        print(wrk_line(path, results[path]))
+    hub, base = results[HUB], results[trivial]
+    if base["rate"] and base["p50"] and base["p99"]:
+        print(
+            f"hub page / trivial route ({trivial}), same gunicorn, same run:"
+            f" throughput {hub['rate'] / base['rate']:.2f}x,"
+            f" p50 latency {hub['p50'] / base['p50']:.1f}x,"
+            f" p99 latency {hub['p99'] / base['p99']:.1f}x"
+        )
 
 
 def ingest(engine: sa.Engine) -> str:
@@ -138,24 +233,26 @@ def ingest(engine: sa.Engine) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list every request of the page weight"
+    )
+    parser.add_argument(
+        "--only", choices=["weight", "load", "ingest"], help="measure only this (and memory)"
+    )
+    args = parser.parse_args()
+    # `kill` of bench/run (or of this script) still stops what it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     env = {
         **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(PORT),
         "MQTT_SHARE_GROUP": "townhub-bench",
         "MQTT_CLIENT_ID": "townhub-bench-worker",
     }
+    command = procfile_web()
     web = subprocess.Popen(
-        [
-            "gunicorn",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "app:app",
-        ],
+        command,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -172,13 +269,22 @@ def main() -> None:
     try:
         wait_healthy()
         sampler.start()
+        print(f"web (the Procfile's line, PORT={PORT}): {command[2].removeprefix('exec ')}")
+        load1, load5, _ = os.getloadavg()
+        print(
+            f"machine: {os.cpu_count()} CPUs, load average {load1:.1f} (1 min), {load5:.1f} (5 min)"
+        )
         pids = [p for root in (web.pid, worker.pid) for p in tree(root)]
         rss, pss = sum(map(rss_kib, pids)) / 1024, sum(map(pss_kib, pids)) / 1024
         print(f"idle memory (gunicorn 2x4 --preload + worker): RSS {rss:.0f} MB, PSS {pss:.0f} MB")
-        for path in ("/south-norwood/", "/south-norwood/footfall", "/healthz"):
-            print(f"GET {path:28} {run_wrk(path)}")
-        engine = sa.create_engine(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-        print(f"MQTT ingest (QoS 1, one insert each): {ingest(engine)}")
+        if args.only in (None, "weight"):
+            for line in pageweight.measure(PORT, free_port(), HUB, args.verbose):
+                print(line, flush=True)
+        if args.only in (None, "load"):
+            load([HUB, "/south-norwood/footfall", "/healthz"])
+        if args.only in (None, "ingest"):
+            engine = sa.create_engine(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+            print(f"MQTT ingest (QoS 1, one insert each): {ingest(engine)}")
         peak_pss, peak_rss = sampler.peak_pss_kib / 1024, sampler.peak_rss_kib / 1024
         print(
             f"peak memory of Townhub's processes under load: PSS {peak_pss:.0f} MB,"
@@ -189,7 +295,11 @@ def main() -> None:
         for process in (web, worker):
             process.send_signal(signal.SIGTERM)
         for process in (web, worker):
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 if __name__ == "__main__":

@@ -119,6 +119,7 @@ start_postgres
 create_databases
 start_mosquitto
 make_venv
+"$TOWNHUB_VENV/bin/pybabel" -q compile -d townhub/translations
 export PATH="$TOWNHUB_VENV/bin:$PATH"
 export FLASK_APP=app
 say "Set-up done"

@@ -57,7 +57,7 @@ def _point(lon: float, lat: float) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
-# Around South Norwood clock tower.
+# Around South Norwood clock tower; the shops beside the street, not on it.
 FEATURES: dict[str, Any] = {
     "type": "FeatureCollection",
     "features": [
@@ -93,11 +93,11 @@ FEATURES: dict[str, Any] = {
                 ],
             },
         ),
-        _feature("business", "Norwood Books", _point(-0.0752, 51.3984)),
-        _feature("business", "Clocktower Café", _point(-0.0747, 51.3987)),
-        _feature("business", "High Street Hardware", _point(-0.0742, 51.3989)),
-        _feature("offer", HOSTILE_LABEL, _point(-0.0745, 51.3983), url="/south-norwood/offers"),
-        _feature("event", "Makers' market", _point(-0.0738, 51.3986)),
+        _feature("business", "Norwood Books", _point(-0.0752, 51.3989)),
+        _feature("business", "Clocktower Café", _point(-0.0747, 51.3992)),
+        _feature("business", "High Street Hardware", _point(-0.0742, 51.3994)),
+        _feature("offer", HOSTILE_LABEL, _point(-0.0745, 51.3980), url="/south-norwood/offers"),
+        _feature("event", "Makers' market", _point(-0.0738, 51.3983)),
     ],
 }
 ONE_BUSINESS: dict[str, Any] = {
@@ -240,7 +240,7 @@ def test_without_a_tile_server_the_features_are_drawn_and_no_tile_is_asked_for(
     paths = _drawn_paths(page)
     assert len(paths) == len(FEATURES["features"])
     roadworks = [p for p in paths if p["stroke"] == ROADWORK_RED]
-    assert [(p["width"], p["dashes"]) for p in roadworks] == [("6", "")]
+    assert [(p["width"], p["dashes"]) for p in roadworks] == [("8", "")]
     diversions = [p for p in paths if p["stroke"] == DIVERSION_BLUE]
     assert [(p["width"], p["dashes"]) for p in diversions] == [("5", "10 8")]
     assert len([p for p in paths if p["fill"] == BUSINESS_BLUE]) == 3

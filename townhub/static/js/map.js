@@ -16,7 +16,7 @@
     event: "#4c2c92"
   };
   var LINES = {
-    // Thicker than a dot is wide, so it still shows between the shops along it.
+    // Thick, and painted over the dots (PAINT_ORDER), so it shows along a street of shops.
     roadwork: { weight: 8 },
     diversion: { weight: 5, dashArray: "10 8" },
     hub: { weight: 2, dashArray: "4 4", fillOpacity: 0.05 }
