@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext
 
 from townhub.config import CONFIGS, BaseConfig
 from townhub.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -61,7 +61,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
-    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message = lazy_gettext("Sign in to continue.")
 
     # Import every model so Alembic and relationships see the whole schema.
     from townhub import models  # noqa: F401

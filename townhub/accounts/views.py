@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -19,7 +20,7 @@ def sign_in() -> BaseResponse | tuple[str, int] | str:
         try:
             user = service.authenticate(form.email.data, form.password.data)
         except service.InvalidCredentials:
-            form.email.errors.append("The email address or password is not right")
+            form.email.errors.append(_("The email address or password is not right"))
         else:
             login_user(user)
             next_url = request.args.get("next", "")
@@ -34,5 +35,5 @@ def sign_in() -> BaseResponse | tuple[str, int] | str:
 @login_required
 def sign_out() -> Response | BaseResponse:
     logout_user()
-    flash("You have signed out.")
+    flash(_("You have signed out."))
     return redirect(url_for("hubs.chooser"), code=303)

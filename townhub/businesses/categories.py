@@ -12,7 +12,7 @@ CATEGORIES: tuple[str, ...] = (
     "leisure",
 )
 
-_LABELS = {
+LABELS = {
     "food-and-drink": _l("Food and drink"),
     "groceries": _l("Groceries"),
     "health-and-beauty": _l("Health and beauty"),
@@ -25,4 +25,4 @@ _LABELS = {
 
 def category_label(slug: str) -> str:
     """The category's name in the resident's language."""
-    return str(_LABELS.get(slug, slug))
+    return str(LABELS.get(slug, slug))

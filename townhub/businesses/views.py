@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from townhub.businesses import service
 from townhub.businesses.forms import BusinessSearchForm
+from townhub.common.forms import page_number
 from townhub.common.htmx import render
 from townhub.common.lookups import resident_hub
 from townhub.common.maps import collection, feature
@@ -23,7 +24,7 @@ def index(hub_slug: str) -> Response:
         query=(form.q.data or "").strip() if valid else "",
         category=form.category.data if valid else "",
         open_now=bool(form.open_now.data) if valid else False,
-        page=(form.page.data or 1) if valid else 1,
+        page=page_number(form.page) if valid else 1,
     )
     return render(
         "businesses/index.html",

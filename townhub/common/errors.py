@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
+from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -40,14 +41,22 @@ def refuse_nul_bytes() -> None:
     if "\x00" in request.path or any(
         "\x00" in k or "\x00" in v for k, v in [*request.args.items(), *request.form.items()]
     ):
-        abort(400, description="The request contains a NUL character.")
+        abort(
+            400,
+            description=gettext("The address or form contains a character that is not allowed."),
+        )
     if request.is_json:
         try:
             body = request.get_json(silent=True)
         except RecursionError:
-            abort(400, description="The JSON body is nested too deeply.")
+            abort(400, description=gettext("The JSON body is nested too deeply."))
         if _has_nul(body):
-            abort(400, description="The request contains a NUL character.")
+            abort(
+                400,
+                description=gettext(
+                    "The address or form contains a character that is not allowed."
+                ),
+            )
 
 
 def _hub_in_path() -> Any:
@@ -72,5 +81,10 @@ def register(app: Flask) -> None:
         if wants_problem():
             return problem(status, error.name, error.description or error.name)
         return render_template(
-            "errors/error.html", error=error, status=status, hub=_hub_in_path()
+            "errors/error.html",
+            error=error,
+            status=status,
+            hub=_hub_in_path(),
+            # Werkzeug's stock descriptions are English; ours are translated.
+            own_description=error.description != type(error).description,
         ), status

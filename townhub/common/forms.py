@@ -8,10 +8,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, SelectChoice, SelectField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms import Field, HiddenField, SelectChoice, SelectField
+from wtforms.validators import AnyOf, ValidationError
 
-from townhub.businesses.categories import CATEGORIES, category_label
+from townhub.businesses.categories import CATEGORIES, LABELS
 
 # A box around the United Kingdom (with Shetland and Northern Ireland). A position outside
 # it is a mistake or a spoofed browser, and no hub is anywhere near it.
@@ -26,24 +26,37 @@ class QueryForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
 
+def one_of(values: tuple[str, ...], message: Any) -> AnyOf:
+    """A choice from a list, with our own (translated) message instead of WTForms'."""
+    return AnyOf(values, message=message)
+
+
 def category_field() -> SelectField:
     return SelectField(
         _l("Category"),
         choices=[SelectChoice("", _l("All categories"))]
-        + [SelectChoice(slug, category_label(slug)) for slug in CATEGORIES],
+        + [SelectChoice(slug, LABELS[slug]) for slug in CATEGORIES],
         default="",
-        validate_choice=True,
+        # Checked by one_of, whose message is ours and translated.
+        validate_choice=False,
+        validators=[one_of(("", *CATEGORIES), _l("Choose a category from the list"))],
     )
 
 
-def page_field() -> IntegerField:
-    return IntegerField(
-        _l("Page"),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=1000, message=_l("Choose a page from the list")),
-        ],
-    )
+def _page_number(form: Any, field: Field) -> None:
+    text = (field.data or "").strip()
+    if text and not (text.isdigit() and 1 <= int(text) <= 1000):
+        raise ValidationError(_l("Choose a page from the list"))
+
+
+def page_field() -> HiddenField:
+    """The page of results: a number from 1, read from the query string."""
+    return HiddenField(_l("Page"), validators=[_page_number])
+
+
+def page_number(field: Field) -> int:
+    text = (field.data or "").strip()
+    return int(text) if text.isdigit() else 1
 
 
 def _coordinate(field: Field, bounds: tuple[float, float]) -> float | None:

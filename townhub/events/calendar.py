@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -29,7 +30,7 @@ def calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{hub.name} Town Hub events")
+    cal.add("x-wr-calname", gettext("%(hub)s Town Hub events", hub=hub.name))
     cal.add("x-wr-timezone", "Europe/London")
     events = list(events)
     for event in events:

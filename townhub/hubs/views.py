@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext as _
 
 from townhub.common.htmx import render
 from townhub.common.lookups import hub_or_404, resident_hub
@@ -57,9 +58,9 @@ def manifest(hub_slug: str) -> Response:
     hub = hub_or_404(hub_slug)
     response = jsonify(
         {
-            "name": f"{hub.name} Town Hub",
+            "name": _("%(hub)s Town Hub", hub=hub.name),
             "short_name": hub.name,
-            "description": f"Shops, offers, events and travel news for {hub.name}.",
+            "description": _("Shops, offers, events and travel news for %(hub)s.", hub=hub.name),
             "id": url_for("hubs.home", hub_slug=hub.slug),
             "start_url": url_for("hubs.home", hub_slug=hub.slug, source="pwa"),
             "scope": "/",

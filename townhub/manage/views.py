@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
@@ -34,7 +35,7 @@ def new_offer() -> BaseResponse | str:
         SelectChoice(b.id, b.name) for b in service.businesses_for(current_user)
     ]
     if not form.business_id.choices:
-        abort(403, description="You have no business to post offers for yet.")
+        abort(403, description=_("You have no business to post offers for yet."))
     if form.validate_on_submit():
         draft = service.OfferDraft(
             business_id=form.business_id.data,
@@ -49,10 +50,10 @@ def new_offer() -> BaseResponse | str:
         try:
             offer = service.publish_offer(current_user, draft)
         except service.NotAllowed:
-            abort(403)
-        flash(
-            f"Your offer “{offer.title}” is "
-            + ("live." if offer.status == "published" else "waiting for approval.")
-        )
+            abort(403, description=_("You may not post offers for that business."))
+        if offer.status == "published":
+            flash(_("Your offer “%(title)s” is live.", title=offer.title))
+        else:
+            flash(_("Your offer “%(title)s” is waiting for approval.", title=offer.title))
         return redirect(url_for("manage.dashboard"), code=303)
     return render_template("manage/offer_form.html", form=form, form_has_errors=bool(form.errors))

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from townhub.common.forms import PositionFields, QueryForm, category_field
+from townhub.common.forms import PositionFields, QueryForm, category_field, one_of
 
 
 def london_today() -> date:
@@ -97,7 +97,8 @@ class OfferFilterForm(PositionFields, QueryForm):
             SelectChoice("distance", _l("Nearest to me")),
         ],
         default="ending",
-        validate_choice=True,
+        validate_choice=False,
+        validators=[one_of(("ending", "distance"), _l("Choose how to sort the offers"))],
     )
 
     def validate_sort(self, field: Field) -> None:

@@ -57,7 +57,7 @@
       // The permission prompt comes only now, after the resident's tap.
       Notification.requestPermission().then(function (permission) {
         if (permission !== "granted") {
-          throw new Error("Notifications are turned off for this site.");
+          throw new Error(optin.getAttribute("data-denied"));
         }
         return Promise.all([
           navigator.serviceWorker.ready,
@@ -79,10 +79,10 @@
           body: JSON.stringify(body)
         });
       }).then(function (response) {
-        if (!response.ok) { throw new Error("The server could not save your alerts."); }
-        announce("Alerts are on for this phone.");
+        if (!response.ok) { throw new Error(optin.getAttribute("data-failed")); }
+        announce(optin.getAttribute("data-done"));
       }).catch(function (error) {
-        announce(error.message || "Alerts could not be turned on.");
+        announce(error.message || optin.getAttribute("data-failed"));
       });
     });
   }
