@@ -107,4 +107,20 @@ def register(app: Flask) -> None:
         publish(current_app.config["MQTT_URL"], topic, payloads)
         click.echo(f"Published {messages} uplink(s) to {topic}")
 
+    @sensors_group.command("demo-feed")
+    @click.option("--every", type=click.FloatRange(1, 3600), default=900, show_default=True)
+    def sensors_demo_feed(every: float) -> None:
+        """Send the demo sensors' counts over MQTT until stopped (development only)."""
+        import threading
+
+        from townhub.demo.feed import run
+
+        if current_app.config["ENV_NAME"] == "production":
+            raise click.ClickException("The demo feed is for development only.")
+        click.echo(f"Sending demo footfall every {every:g} s. Ctrl+C stops.")
+        try:
+            run(current_app.config["MQTT_URL"], threading.Event(), every)
+        except KeyboardInterrupt:
+            pass
+
     app.cli.add_command(sensors_group)
