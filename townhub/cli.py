@@ -111,6 +111,7 @@ def register(app: Flask) -> None:
     @click.option("--every", type=click.FloatRange(1, 3600), default=900, show_default=True)
     def sensors_demo_feed(every: float) -> None:
         """Send the demo sensors' counts over MQTT until stopped (development only)."""
+        import contextlib
         import threading
 
         from townhub.demo.feed import run
@@ -118,9 +119,7 @@ def register(app: Flask) -> None:
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("The demo feed is for development only.")
         click.echo(f"Sending demo footfall every {every:g} s. Ctrl+C stops.")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the way to stop it
             run(current_app.config["MQTT_URL"], threading.Event(), every)
-        except KeyboardInterrupt:
-            pass
 
     app.cli.add_command(sensors_group)
