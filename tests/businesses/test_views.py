@@ -175,3 +175,19 @@ def test_unknown_or_unapproved_business_is_a_helpful_404(client: FlaskClient) ->
         assert response.status_code == 404, path
         assert "This hub has no business at this address." in page
         assert 'href="/south-norwood/"' in page  # a way back to the hub
+
+
+def test_an_htmx_search_with_a_bad_filter_brings_its_own_error_summary(
+    client: FlaskClient,
+) -> None:
+    make_hub(slug="south-norwood")
+
+    response = client.get(
+        "/south-norwood/businesses?category=unicorns",
+        headers={"HX-Request": "true", "HX-Target": "business-results"},
+    )
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400  # swapped all the same (htmx-config responseHandling)
+    assert body.lstrip().startswith('<section id="business-results"')
+    assert "Choose a category from the list" in body and 'class="error-summary"' in body

@@ -175,3 +175,19 @@ def test_expired_offers_disappear_on_time_with_a_helpful_page(client: FlaskClien
     assert 'href="/south-norwood/offers"' in page
     assert client.get("/south-norwood/offers/987654").status_code == 404
     assert client.get("/south-norwood/offers/not-a-number").status_code == 404
+
+
+def test_an_htmx_distance_sort_without_a_position_says_so_in_the_swapped_results(
+    client: FlaskClient,
+) -> None:
+    make_hub(slug="south-norwood")
+
+    response = client.post(
+        "/south-norwood/offers",
+        data={"latitude": "", "longitude": "", "sort": "distance"},
+        headers={"HX-Request": "true", "HX-Target": "offer-results"},
+    )
+
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="offer-results"')
+    assert "allow your phone to share your position" in body
