@@ -23,6 +23,7 @@ EXPECTED = {
     "POST /",
     "GET /language/<code>",
     "GET /robots.txt",
+    "GET /favicon.ico",
     "GET /<hub_slug>/manifest.webmanifest",
     "GET /alerts",
     "GET /healthz",

@@ -36,6 +36,7 @@ RESERVED_SLUGS = frozenset(
         "sw.js",
         "language",
         "robots.txt",
+        "favicon.ico",
     }
 )
 

@@ -4,7 +4,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
 bp = Blueprint("pwa", __name__)
 
@@ -46,4 +46,12 @@ def robots() -> Response:
     return Response(
         "User-agent: *\nDisallow: /manage/\nDisallow: /push/\nDisallow: /language/\n",
         mimetype="text/plain",
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    # Pages name their icon; this answers browsers and tools that ask the old way.
+    return send_from_directory(
+        current_app.static_folder or "static", "icons/icon-192.png", mimetype="image/png"
     )
