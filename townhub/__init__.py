@@ -28,6 +28,8 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    # Job handlers register themselves on import; any process may run jobs (tests too).
+    import townhub.alerts.fanout  # noqa: F401
     from townhub.common import errors, formatting, security
 
     errors.register(app)

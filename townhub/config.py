@@ -70,6 +70,10 @@ class BaseConfig:
     WORKER_HEARTBEAT_SECONDS = 10
     WORKER_STALE_SECONDS = 60
     PUSH_TTL_SECONDS = 24 * 3600
+    # Pushes in flight at once, and how long one may take: a hanging push service costs
+    # at most this per attempt, and is paused for the run after a few.
+    PUSH_CONCURRENCY = 16
+    PUSH_TIMEOUT_SECONDS = 10.0
     SECRET_KEY = ""
     VAPID_PRIVATE_PEM = ""
     TESTING = False

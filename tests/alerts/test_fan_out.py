@@ -102,7 +102,9 @@ def test_only_subscriptions_whose_area_meets_the_geofence_get_the_push(
     assert sorted(p.endpoint_token for p in pushes) == sorted([_token(near), _token(whole_hub)])
     message = pushes[0].json()
     assert message["title"] == "Clocktower Coffee: Flat white and a pastry for £3.50"
-    assert message["url"].startswith("/south-norwood/#offer-")
+    assert message["url"].startswith("/south-norwood/offers/")
+    assert message["manage"].startswith("/alerts/")
+    assert pushes[0].headers["Topic"] == message["tag"]
     assert pushes[0].claims["sub"].startswith("mailto:")
     assert int(pushes[0].headers["TTL"]) > 0
     assert pushes[0].headers["Urgency"] == "normal"

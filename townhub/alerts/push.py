@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from pywebpush import WebPushException, webpush
 # Encrypted payloads must fit a push service's 4,096-byte limit; aes128gcm adds 103 bytes.
 MAX_PAYLOAD_BYTES = 3993
 REQUEST_TIMEOUT_SECONDS = 10
+VAPID_HOURS = 12
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,14 @@ def send(
     contact: str,
     ttl: int,
     urgency: str,
+    topic: str | None = None,
+    timeout: float = REQUEST_TIMEOUT_SECONDS,
     session: requests.Session | None = None,
 ) -> PushResult:
-    """Encrypt and POST one message; never raises for a push service's answer."""
+    """Encrypt and POST one message; never raises for a push service's answer.
+
+    `topic` lets the push service replace an undelivered earlier copy (RFC 8030 5.4).
+    """
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(endpoint))
     try:
         response = webpush(
@@ -57,10 +64,15 @@ def send(
             data=payload,
             vapid_private_key=_vapid(private_pem),
             # A fresh dict every time: webpush() writes aud/exp into the one it is given.
-            vapid_claims={"sub": contact, "aud": origin},
+            # Signed for 12 hours: under the 24 hours push services accept.
+            vapid_claims={
+                "sub": contact,
+                "aud": origin,
+                "exp": int(time.time()) + VAPID_HOURS * 3600,
+            },
             ttl=ttl,
-            headers={"Urgency": urgency},
-            timeout=REQUEST_TIMEOUT_SECONDS,
+            headers={"Urgency": urgency, **({"Topic": topic} if topic else {})},
+            timeout=timeout,
             requests_session=session,
         )
     except WebPushException as error:

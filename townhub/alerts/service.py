@@ -6,30 +6,34 @@ import base64
 import binascii
 import logging
 import math
+import secrets
 from dataclasses import dataclass
+from datetime import time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 
-from townhub.alerts import push
-from townhub.alerts.models import TOPICS, PushDelivery, PushSubscription
+from townhub.alerts.models import TOPICS, PushSubscription
 from townhub.common import geo
 from townhub.common.models import utcnow
+from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.hubs.models import Hub
-from townhub.jobs.service import enqueue, handles
+from townhub.jobs.service import enqueue
 from townhub.offers.models import Offer
+from townhub.roadworks.models import Roadwork
 
 log = logging.getLogger(__name__)
 
 MIN_RADIUS_M, MAX_RADIUS_M = 200, 2000
 # A circle's centre may be placed up to this far outside the hub's boundary.
 MAX_CENTRE_DISTANCE_M = 3000
-BATCH_SIZE = 100
+DEFAULT_DAILY_CAP = 3
+MAX_DAILY_CAP = 20
+MAX_HUBS = 10
 
 
 class InvalidSubscription(ValueError):
@@ -113,8 +117,69 @@ def _parse_area(raw: Any, hub: Hub | None, errors: dict[str, str]) -> AlertArea:
     return AlertArea(centre, radius)
 
 
-def subscribe(data: Any) -> PushSubscription:
-    """Create or update the subscription for this browser; raises InvalidSubscription. Commits."""
+def _parse_quiet_hours(raw: Any, errors: dict[str, str]) -> tuple[time | None, time | None]:
+    if raw is None:
+        return None, None
+    try:
+        start, until = time.fromisoformat(raw["from"]), time.fromisoformat(raw["until"])
+    except (TypeError, KeyError, ValueError):
+        errors["quiet_hours"] = 'quiet_hours must be {"from": "22:00", "until": "07:00"} or null'
+        return None, None
+    if start == until:
+        errors["quiet_hours"] = "quiet_hours must start and end at different times"
+    return start, until
+
+
+def _parse_choices(data: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The phone-wide choices: topics, quiet hours, cap, digest and language."""
+    topics = data.get("topics")
+    if (
+        not isinstance(topics, list)
+        or not topics
+        or not all(isinstance(topic, str) for topic in topics)
+        or not set(topics) <= set(TOPICS)
+    ):
+        errors["topics"] = f"topics must be a non-empty list drawn from {', '.join(TOPICS)}"
+        topics = []
+    quiet_from, quiet_until = _parse_quiet_hours(data.get("quiet_hours"), errors)
+    cap = data.get("daily_cap", DEFAULT_DAILY_CAP)
+    if not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= MAX_DAILY_CAP:
+        errors["daily_cap"] = f"daily_cap must be a whole number from 1 to {MAX_DAILY_CAP}"
+    digest = data.get("digest", False)
+    if not isinstance(digest, bool):
+        errors["digest"] = "digest must be true or false"
+    language = data.get("language", "en")
+    if language not in current_app.config["LANGUAGES"]:
+        errors["language"] = f"language must be one of {', '.join(current_app.config['LANGUAGES'])}"
+    return {
+        "topics": sorted(set(topics)),
+        "quiet_from": quiet_from,
+        "quiet_until": quiet_until,
+        "daily_cap": cap,
+        "digest": digest,
+        "language": language,
+    }
+
+
+def _parse_hubs(data: dict[str, Any], errors: dict[str, str]) -> list[Hub]:
+    slugs = data.get("hubs", [data["hub"]] if "hub" in data else None)
+    if (
+        not isinstance(slugs, list)
+        or not slugs
+        or len(slugs) > MAX_HUBS
+        or not all(isinstance(slug, str) for slug in slugs)
+    ):
+        errors["hubs"] = 'hubs must be a list of hub slugs, such as ["south-norwood"]'
+        return []
+    hubs = list(db.session.scalars(select(Hub).where(Hub.slug.in_(slugs)).order_by(Hub.id)))
+    if len(hubs) != len(set(slugs)):
+        errors["hubs"] = "every hub must be the slug of a hub, such as south-norwood"
+    return hubs
+
+
+def subscribe(data: Any) -> list[PushSubscription]:
+    """Create or replace this browser's alerts: one row per chosen hub, all with the same
+    choices and manage token. Raises InvalidSubscription. Commits."""
     if not isinstance(data, dict):
         raise InvalidSubscription({"body": "send a JSON object"})
     errors: dict[str, str] = {}
@@ -127,43 +192,83 @@ def subscribe(data: Any) -> PushSubscription:
     auth = _b64url_bytes(keys.get("auth"))
     if auth is None or len(auth) != 16:
         errors["keys.auth"] = "keys.auth must be the browser's 16-byte auth secret (base64url)"
-    hub = None
-    if isinstance(data.get("hub"), str):
-        hub = db.session.scalar(select(Hub).where(Hub.slug == data["hub"]))
-    if hub is None:
-        errors["hub"] = "hub must be the slug of a hub, such as south-norwood"
-    topics = data.get("topics")
-    if (
-        not isinstance(topics, list)
-        or not topics
-        or not all(isinstance(topic, str) for topic in topics)
-        or not set(topics) <= set(TOPICS)
-    ):
-        errors["topics"] = f"topics must be a non-empty list drawn from {', '.join(TOPICS)}"
-    area = _parse_area(data.get("area"), hub, errors)
-    language = data.get("language", "en")
-    if language not in current_app.config["LANGUAGES"]:
-        errors["language"] = f"language must be one of {', '.join(current_app.config['LANGUAGES'])}"
+    hubs = _parse_hubs(data, errors)
+    if len(hubs) > 1 and isinstance(data.get("area"), dict) and data["area"].get("type") != "hub":
+        errors["area"] = "a circle belongs to one hub: choose one hub, or the whole of each"
+    area = _parse_area(data.get("area"), hubs[0] if len(hubs) == 1 else None, errors)
+    choices = _parse_choices(data, errors)
     if errors:
         raise InvalidSubscription(errors)
-    assert hub is not None and isinstance(endpoint, str) and isinstance(topics, list)
-    subscription = db.session.scalar(
-        select(PushSubscription).where(PushSubscription.endpoint == endpoint)
-    ) or PushSubscription(endpoint=endpoint)
-    subscription.p256dh = keys["p256dh"]
-    subscription.auth = keys["auth"]
-    subscription.hub_id = hub.id
-    subscription.topics = sorted(set(topics))
-    subscription.area_centre = geo.point(*area.centre) if area.centre else None
-    subscription.area_radius_m = area.radius_m
-    subscription.language = language
-    db.session.add(subscription)
+    assert isinstance(endpoint, str)
+    existing = list(
+        db.session.scalars(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    )
+    token = existing[0].token if existing else secrets.token_urlsafe(32)
+    by_hub = {row.hub_id: row for row in existing}
+    rows = []
+    centre: Any = geo.point(*area.centre) if area.centre else None
+    for hub in hubs:
+        row = by_hub.pop(hub.id, None) or PushSubscription(endpoint=endpoint, hub_id=hub.id)
+        row.p256dh = keys["p256dh"]
+        row.auth = keys["auth"]
+        row.area_centre = centre
+        row.area_radius_m = area.radius_m
+        row.token = token
+        for name, value in choices.items():
+            setattr(row, name, value)
+        db.session.add(row)
+        rows.append(row)
+    for dropped in by_hub.values():  # hubs no longer chosen
+        db.session.delete(dropped)
     db.session.commit()
-    return subscription
+    return rows
+
+
+def subscriptions_for_token(token: str) -> list[PushSubscription]:
+    """This phone's alert rows, found by the token in its manage link; [] if none."""
+    if not token or len(token) > 64:
+        return []
+    return list(
+        db.session.scalars(
+            select(PushSubscription)
+            .where(PushSubscription.token == token)
+            .order_by(PushSubscription.hub_id)
+        )
+    )
+
+
+def change_choices(
+    token: str,
+    *,
+    topics: list[str],
+    quiet_hours: tuple[time, time] | None,
+    daily_cap: int,
+    digest: bool,
+) -> int:
+    """Change the choices of every hub's row for this phone; how many rows. Commits."""
+    rows = subscriptions_for_token(token)
+    for row in rows:
+        row.topics = sorted(set(topics) & set(TOPICS))
+        row.quiet_from, row.quiet_until = quiet_hours or (None, None)
+        row.daily_cap = daily_cap
+        row.digest = digest
+    db.session.commit()
+    return len(rows)
+
+
+def unsubscribe_token(token: str) -> int:
+    """Delete every alert (and area) of the phone with this manage token. Commits."""
+    deleted = db.session.execute(
+        delete(PushSubscription)
+        .where(PushSubscription.token == token)
+        .returning(PushSubscription.id)
+    ).all()
+    db.session.commit()
+    return len(deleted)
 
 
 def unsubscribe(endpoint: Any) -> bool:
-    """Delete this browser's subscription and its area; True if there was one. Commits."""
+    """Delete this browser's subscriptions and their areas; True if there were any. Commits."""
     if not isinstance(endpoint, str):
         raise InvalidSubscription({"endpoint": "endpoint must be the push service URL"})
     deleted = db.session.execute(
@@ -178,98 +283,17 @@ def unsubscribe(endpoint: Any) -> bool:
 def queue_offer_alerts(offer: Offer) -> None:
     """Queue the fan-out for a newly published offer, in the caller's transaction, to run
     when the offer starts."""
-    enqueue("push_offer", {"offer_id": offer.id}, run_at=max(offer.starts_at, utcnow()))
+    enqueue("push_item", {"kind": "offer", "id": offer.id}, run_at=max(offer.starts_at, utcnow()))
 
 
-def matching_subscriptions(
-    offer: Offer, after_id: int = 0, limit: int = BATCH_SIZE
-) -> list[PushSubscription]:
-    """Subscriptions whose area meets the offer's geofence, that chose offers, not yet sent it."""
-    already = exists().where(
-        PushDelivery.subscription_id == PushSubscription.id,
-        PushDelivery.item_kind == "offer",
-        PushDelivery.item_id == offer.id,
-    )
-    geofence = select(Offer.geofence).where(Offer.id == offer.id).scalar_subquery()
-    query = (
-        select(PushSubscription)
-        .join(Hub, Hub.id == PushSubscription.hub_id)
-        .where(
-            PushSubscription.topics.contains(["offers"]),
-            geo.alert_area_meets(
-                geofence, PushSubscription.area_centre, PushSubscription.area_radius_m, Hub.boundary
-            ),
-            ~already,
-            PushSubscription.id > after_id,
-        )
-        .order_by(PushSubscription.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+def queue_event_alerts(event: Event) -> None:
+    """Queue alerts for a newly published event, in the caller's transaction."""
+    enqueue("push_item", {"kind": "event", "id": event.id})
 
 
-@handles("push_offer")
-def send_offer_alerts(payload: dict[str, Any]) -> None:
-    """Job: send a published offer to every matching subscription, recording each outcome."""
-    offer = db.session.get(Offer, payload["offer_id"])
-    if offer is None or offer.status != "published" or offer.ends_at <= utcnow():
-        return  # withdrawn or over: nobody wants an alert for it now
-    message = push.encode_payload(
-        {
-            "title": f"{offer.business.name}: {offer.title}",
-            "body": offer.details[:200],
-            # A path, not a full URL: the worker has no request to build one from.
-            "url": f"/{offer.hub.slug}/#offer-{offer.id}",
-            "tag": f"offer-{offer.id}",
-        }
-    )
-    config = current_app.config
-    last_id = 0
-    with requests.Session() as session:
-        while batch := matching_subscriptions(offer, after_id=last_id):
-            for subscription in batch:
-                result = push.send(
-                    endpoint=subscription.endpoint,
-                    p256dh=subscription.p256dh,
-                    auth=subscription.auth,
-                    payload=message,
-                    private_pem=config["VAPID_PRIVATE_PEM"],
-                    contact=config["VAPID_CONTACT"],
-                    ttl=config["PUSH_TTL_SECONDS"],
-                    urgency="normal",
-                    session=session,
-                )
-                _record(offer, subscription, result)
-                last_id = subscription.id
-                # Record each outcome at once: a worker that dies mid-batch must not send
-                # the same offer again to those it already reached.
-                db.session.commit()
-
-
-def _record(offer: Offer, subscription: PushSubscription, result: push.PushResult) -> None:
-    if result.status in {404, 410}:
-        # The browser has gone away: forget the subscription and its area.
-        status = "removed"
-        db.session.delete(subscription)
-        subscription_id = None
-    else:
-        status = "sent" if result.status is not None and 200 <= result.status < 300 else "failed"
-        subscription_id = subscription.id
-        if status == "failed":
-            log.warning(
-                "push to subscription %s failed: %s %s",
-                subscription.id,
-                result.status,
-                result.detail,
-            )
-    db.session.add(
-        PushDelivery(
-            hub_id=offer.hub_id,
-            subscription_id=subscription_id,
-            item_kind="offer",
-            item_id=offer.id,
-            status=status,
-            http_status=result.status,
-            detail=result.detail,
-        )
-    )
+def queue_roadwork_alerts(roadwork: Roadwork) -> None:
+    """Queue alerts for new roadworks now, and a reminder the day before they start."""
+    enqueue("push_item", {"kind": "roadwork", "id": roadwork.id})
+    reminder = roadwork.starts_at - timedelta(days=1)
+    if reminder > utcnow():
+        enqueue("push_item", {"kind": "roadwork", "id": roadwork.id, "reminder": True}, reminder)

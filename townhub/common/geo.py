@@ -98,3 +98,13 @@ def distance_m(a: Any, b: Any) -> ColumnElement[float]:
 def within_m(a: Any, b: Any, metres: float) -> ColumnElement[bool]:
     """True where a and b are within `metres` of each other (geography, index-friendly)."""
     return func.ST_DWithin(func.geography(_sql(a)), func.geography(_sql(b)), metres)
+
+
+def buffer_m(geometry: Any, metres: float) -> ColumnElement[Any]:
+    """The area within `metres` of a point, line or polygon (buffered on the geography)."""
+    return func.geometry(func.ST_Buffer(func.geography(_sql(geometry)), metres))
+
+
+def in_grid(geometry: Any, srid: int) -> ColumnElement[Any]:
+    """The geometry in another reference system, e.g. British National Grid (27700)."""
+    return func.ST_Transform(_sql(geometry), srid)
