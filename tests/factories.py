@@ -4,6 +4,7 @@ defaults around South Norwood; pass overrides for what the test is about."""
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -172,5 +173,6 @@ def make_subscription(
         "topics": topics or ["offers"],
         "area_centre": geo.point(*centre) if centre else None,
         "area_radius_m": radius_m,
+        "token": secrets.token_urlsafe(24),
     }
     return _save(PushSubscription(**{**values, **overrides}))

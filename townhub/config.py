@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives import serialization
@@ -34,6 +35,8 @@ FROM_ENVIRONMENT = {
     "VAPID_CONTACT": "VAPID_CONTACT",
     "TILE_URL": "TILE_URL",
     "TILE_ATTRIBUTION": "TILE_ATTRIBUTION",
+    "PUSH_CONCURRENCY": "PUSH_CONCURRENCY",
+    "PUSH_TIMEOUT_SECONDS": "PUSH_TIMEOUT_SECONDS",
 }
 
 
@@ -82,7 +85,15 @@ class BaseConfig:
     def read_environment(cls, config: dict[str, Any]) -> None:
         for setting, variable in FROM_ENVIRONMENT.items():
             if variable in os.environ:
-                config[setting] = os.environ[variable]
+                # Numbers stay numbers: the class default says which kind.
+                kind: Callable[[str], Any] = type(getattr(cls, setting, ""))
+                try:
+                    config[setting] = kind(os.environ[variable])
+                except ValueError:
+                    raise ConfigurationError(
+                        f"{variable} must be a {getattr(kind, '__name__', 'value')},"
+                        f" not {os.environ[variable]!r}"
+                    ) from None
 
     @classmethod
     def finalise(cls, config: dict[str, Any], instance_path: str) -> None:

@@ -61,7 +61,11 @@ def test_owner_publishes_an_offer_and_its_alerts_are_queued(client: FlaskClient)
     area_m2 = db.session.scalar(select(func.ST_Area(func.geography(Offer.geofence))))
     assert 3.14 * 400**2 * 0.97 < area_m2 < 3.14 * 400**2 * 1.01
     job = db.session.scalars(select(Job)).one()
-    assert (job.kind, job.payload, job.status) == ("push_offer", {"offer_id": offer.id}, "queued")
+    assert (job.kind, job.payload, job.status) == (
+        "push_item",
+        {"kind": "offer", "id": offer.id},
+        "queued",
+    )
     assert "is live" in client.get("/manage/").get_data(as_text=True)
 
 

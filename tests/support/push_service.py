@@ -24,6 +24,11 @@ Every refusal is recorded in `rejected` with its reason. Accepted pushes get
 201 Created with a Location, unless `respond_with` scripted another answer; a
 scripted answer is only served to an otherwise valid push (so the sender is still
 checked), and a scripted status of 300 or more counts as a refusal.
+
+Like a real push service it holds accepted messages for the browser: `inbox(token)` is
+what the browser would get when it next connects. A push whose `Topic` matches a held
+message replaces it (RFC 8030 section 5.4). `delay` makes every answer slow, and
+`hang` makes the service accept connections and never answer.
 """
 
 from __future__ import annotations
@@ -165,8 +170,12 @@ class PushServiceStandIn:
         self._script: list[_Scripted] = []
         self._received: list[ReceivedPush] = []
         self._rejected: list[tuple[str, str]] = []
+        self._inbox: dict[str, dict[str, ReceivedPush]] = {}
+        self.delay = 0.0
+        self.hang = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stand_in = self
+        self._released = threading.Event()
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
@@ -180,6 +189,8 @@ class PushServiceStandIn:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.hang.clear()
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -212,6 +223,11 @@ class PushServiceStandIn:
         with self._lock:
             return list(self._rejected)
 
+    def inbox(self, token: str) -> list[ReceivedPush]:
+        """The messages held for a subscription's browser, one per Topic."""
+        with self._lock:
+            return list(self._inbox.get(token, {}).values())
+
     def wait_for(self, count: int, timeout: float = 10) -> list[ReceivedPush]:
         """Block until at least `count` pushes were accepted; return all accepted so far."""
         with self._lock:
@@ -227,6 +243,10 @@ class PushServiceStandIn:
     ) -> tuple[int, dict[str, str]]:
         """Judge one request; record it; return the status and response headers."""
         token = path.removeprefix("/push/")
+        if self.hang.is_set():
+            self._released.wait(60)  # a service that never answers, until the test ends
+        if self.delay:
+            time.sleep(self.delay)
         try:
             push = self._check(method, token, path, headers, body)
         except Refused as refusal:
@@ -242,6 +262,8 @@ class PushServiceStandIn:
                 self._rejected.append((token, f"scripted {status}"))
             else:
                 self._received.append(push)
+                held = self._inbox.setdefault(token, {})
+                held[push.headers.get("Topic") or uuid.uuid4().hex] = push
                 self._lock.notify_all()
         location = f"{self.origin}/message/{uuid.uuid4().hex}"
         answer = {"Location": location, "TTL": headers["TTL"]} if status < 300 else {}

@@ -201,6 +201,7 @@ class _Sender:
     """A bounded pool of concurrent pushes, one HTTP session per thread."""
 
     def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="push")
         self.local = threading.local()
         config = current_app.config
@@ -250,32 +251,37 @@ def _send_batch(
     paused: dict[str, int],
     messages: dict[str, Any],
 ) -> None:
-    """Send a batch concurrently and record every outcome. Commits."""
+    """Send a batch, as many at once as the pool allows, and record every outcome.
+
+    Sent in windows of the pool's size so a push service that stops answering is noticed
+    (and paused) after a few, not after the whole batch has waited on it. Commits.
+    """
     now = utcnow()
-    futures = []
-    for delivery, phone in batch:
-        origin = urlsplit(phone.endpoint).netloc
-        delivery.attempts += 1
-        if paused.get(origin, 0) >= PAUSE_ORIGIN_AFTER:
-            result = push.PushResult(None, f"{origin} is not answering; not tried this run")
-            futures.append((delivery, phone, origin, result))
-        else:
-            futures.append(
-                (delivery, phone, origin, sender.send(phone, _payload(item, phone, messages), item))
-            )
     gone: set[str] = set()
-    for delivery, phone, origin, pending in futures:
-        result = pending if isinstance(pending, push.PushResult) else pending.result()
-        outcome = outcome_of(result, delivery.attempts, now)
-        if result.status is None or (result.status or 0) >= 500:
-            paused[origin] = paused.get(origin, 0) + 1
-        delivery.status = outcome.status
-        delivery.http_status = outcome.http_status
-        delivery.detail = outcome.detail[:500]
-        delivery.next_attempt_at = outcome.next_attempt_at
-        delivery.at = now
-        if outcome.status == "removed":
-            gone.add(phone.endpoint)
+    for start in range(0, len(batch), sender.concurrency):
+        window = batch[start : start + sender.concurrency]
+        started = []
+        for delivery, phone in window:
+            origin = urlsplit(phone.endpoint).netloc
+            delivery.attempts += 1
+            if paused.get(origin, 0) >= PAUSE_ORIGIN_AFTER:
+                skipped = push.PushResult(None, f"{origin} is not answering; not tried this run")
+                started.append((delivery, phone, origin, skipped))
+            else:
+                payload = _payload(item, phone, messages)
+                started.append((delivery, phone, origin, sender.send(phone, payload, item)))
+        for delivery, phone, origin, pending in started:
+            result = pending if isinstance(pending, push.PushResult) else pending.result()
+            outcome = outcome_of(result, delivery.attempts, now)
+            if "not tried" not in result.detail and (result.status is None or result.status >= 500):
+                paused[origin] = paused.get(origin, 0) + 1
+            delivery.status = outcome.status
+            delivery.http_status = outcome.http_status
+            delivery.detail = outcome.detail[:500]
+            delivery.next_attempt_at = outcome.next_attempt_at
+            delivery.at = now
+            if outcome.status == "removed":
+                gone.add(phone.endpoint)
     if gone:
         # The browser has gone away: forget every hub's row for it, and its areas.
         db.session.flush()
