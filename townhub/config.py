@@ -10,8 +10,8 @@ import json
 import os
 import secrets
 import socket
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives import serialization
