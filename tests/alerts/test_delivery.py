@@ -198,11 +198,11 @@ def test_quiet_hours_the_daily_cap_topics_and_the_area_hold_pushes_back(
 
 def test_the_message_is_in_the_residents_language(push_service: PushServiceStandIn) -> None:
     hub = make_hub(slug="south-norwood")
-    roadwork = make_roadwork(hub=hub, street="Station Road")
+    roadwork_id = make_roadwork(hub=hub, street="Station Road").id
     db.session.commit()
     welsh = _phone(push_service, topics=["travel"], language="cy")
     english = _phone(push_service, topics=["travel"])
-    enqueue("push_item", {"kind": "roadwork", "id": roadwork.id})
+    enqueue("push_item", {"kind": "roadwork", "id": roadwork_id})
     db.session.commit()
 
     _run_due_jobs()
@@ -212,7 +212,7 @@ def test_the_message_is_in_the_residents_language(push_service: PushServiceStand
     with force_locale("cy"):
         expected = gettext("Roadworks: %(street)s", street="Station Road")
     assert cy.json()["title"] == expected != "Roadworks: Station Road"
-    assert cy.headers["Urgency"] == "high" and cy.headers["Topic"] == f"roadwork-{roadwork.id}"
+    assert cy.headers["Urgency"] == "high" and cy.headers["Topic"] == f"roadwork-{roadwork_id}"
     assert (
         cy.json()["manage"].startswith("/alerts/") and cy.json()["url"] == "/south-norwood/travel"
     )
