@@ -166,7 +166,7 @@ def make_subscription(
 ) -> PushSubscription:
     hub = hub or make_hub()
     values: dict[str, Any] = {
-        "endpoint": endpoint or f"https://push.example.net/{next(_numbers)}",
+        "endpoint": endpoint or f"https://fcm.googleapis.com/fcm/send/{next(_numbers)}",
         "p256dh": "B" + "A" * 86,
         "auth": "A" * 22,
         "hub_id": hub.id,

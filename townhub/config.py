@@ -36,6 +36,7 @@ FROM_ENVIRONMENT = {
     "TILE_URL": "TILE_URL",
     "TILE_ATTRIBUTION": "TILE_ATTRIBUTION",
     "PUSH_CONCURRENCY": "PUSH_CONCURRENCY",
+    "PUSH_SERVICE_HOSTS": "PUSH_SERVICE_HOSTS",
     "PUSH_TIMEOUT_SECONDS": "PUSH_TIMEOUT_SECONDS",
 }
 
@@ -75,6 +76,12 @@ class BaseConfig:
     PUSH_TTL_SECONDS = 24 * 3600
     # Pushes in flight at once, and how long one may take: a hanging push service costs
     # at most this per attempt, and is paused for the run after a few.
+    # Hosts (and their subdomains) a subscription's endpoint may point at: the push
+    # services of Chrome/Android, Firefox, Edge/Windows and Safari/Apple. Empty: any host.
+    PUSH_SERVICE_HOSTS = (
+        "fcm.googleapis.com,android.googleapis.com,push.services.mozilla.com,"
+        "notify.windows.com,push.apple.com"
+    )
     PUSH_CONCURRENCY = 16
     PUSH_TIMEOUT_SECONDS = 10.0
     SECRET_KEY = ""

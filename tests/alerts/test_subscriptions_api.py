@@ -23,7 +23,7 @@ def _count() -> int:
 def browser_subscription(**overrides: Any) -> dict[str, Any]:
     keys = SubscriberKeys.generate()
     body: dict[str, Any] = {
-        "endpoint": "https://push.example.net/send/abc123",
+        "endpoint": "https://fcm.googleapis.com/fcm/send/abc123",
         "expirationTime": None,
         "keys": {"p256dh": keys.p256dh, "auth": keys.auth},
         "hub": "south-norwood",
@@ -87,6 +87,9 @@ def test_subscribing_again_updates_instead_of_duplicating(client: FlaskClient) -
         ({"endpoint": "ftp://push.example.net/x"}, "endpoint"),
         ({"endpoint": "http://push.example.net/x"}, "endpoint"),
         ({"endpoint": 42}, "endpoint"),
+        ({"endpoint": "https://10.0.0.5/push/x"}, "endpoint"),
+        ({"endpoint": "https://fcm.googleapis.com.evil.example/x"}, "endpoint"),
+        ({"endpoint": "https://intranet.council.example/admin"}, "endpoint"),
         ({"keys": {"p256dh": "short", "auth": "A" * 22}}, "keys.p256dh"),
         ({"keys": None}, "keys.p256dh"),
         ({"hub": "atlantis"}, "hubs"),
@@ -192,3 +195,15 @@ def test_nan_infinity_and_deep_nesting_are_refused_not_crashes(client: FlaskClie
     nul = browser_subscription(hub="south-norwood\x00")
     assert client.post("/push/subscriptions", json=nul).status_code == 400
     assert _count() == 0
+
+
+def test_endpoints_of_every_known_push_service_are_accepted(client: FlaskClient) -> None:
+    make_hub(slug="south-norwood")
+    for endpoint in (
+        "https://fcm.googleapis.com/fcm/send/a",
+        "https://updates.push.services.mozilla.com/wpush/v2/b",
+        "https://wns2-by3p.notify.windows.com/w/?token=c",
+        "https://web.push.apple.com/d",
+    ):
+        response = client.post("/push/subscriptions", json=browser_subscription(endpoint=endpoint))
+        assert response.status_code == 201, (endpoint, response.get_json())

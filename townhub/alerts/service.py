@@ -79,6 +79,17 @@ def _check_endpoint(endpoint: Any, errors: dict[str, str]) -> None:
     allow_http = current_app.config["ENV_NAME"] in {"development", "test"} and local
     if not url.netloc or not (url.scheme == "https" or (url.scheme == "http" and allow_http)):
         errors["endpoint"] = "endpoint must be an https URL of a push service"
+        return
+    # The worker POSTs to whatever endpoint is stored: only known push services, so a
+    # made-up subscription cannot make it call into the council's own network.
+    allowed = [h.strip().lower() for h in current_app.config["PUSH_SERVICE_HOSTS"].split(",")]
+    host = (url.hostname or "").lower()
+    if (
+        allowed != [""]
+        and not (allow_http and local)
+        and not any(host == name or host.endswith("." + name) for name in allowed if name)
+    ):
+        errors["endpoint"] = "endpoint must be on a known push service"
 
 
 def _parse_area(raw: Any, hub: Hub | None, errors: dict[str, str]) -> AlertArea:
