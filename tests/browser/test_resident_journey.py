@@ -14,9 +14,11 @@ from icalendar import Calendar
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import PageProblems, assert_accessible
+from tests.factories import make_subscription
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.engagement import service as engagement
+from townhub.extensions import db
 from townhub.hubs import service as hubs
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.usefixtures("demo_hubs")]
@@ -314,3 +316,20 @@ def test_bad_addresses_get_a_helpful_page(page: Page, path: str, status: int, te
     assert response is not None and response.status == status
     expect(page.locator("main")).to_contain_text(text)
     assert_accessible(page)
+
+
+def test_a_phones_alerts_page_is_accessible_and_works_without_javascript(
+    page: Page, new_context: Callable[..., BrowserContext]
+) -> None:
+    token = make_subscription(hub=hubs.get_hub("south-norwood")).token
+    db.session.commit()
+    page.goto(f"/alerts/{token}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your alerts")
+    assert_accessible(page)
+
+    plain = new_context(java_script_enabled=False).new_page()
+    plain.goto(f"/alerts/{token}")
+    plain.get_by_label("Events").check()
+    plain.get_by_role("button", name="Save my choices").click()
+    expect(plain.locator(".notice")).to_contain_text("Your alert choices are saved.")
+    expect(plain.get_by_label("Events")).to_be_checked()
