@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -45,17 +46,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BENCH = Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("BENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
+# The browser tests' Chromium and flags, so both measure the same browser.
+sys.path.insert(0, str(BENCH.parent))
+from tests.support.chromium import CHROMIUM as DEBIAN_CHROMIUM  # noqa: E402
+from tests.support.chromium import CHROMIUM_ARGS  # noqa: E402
+
+CHROMIUM = os.environ.get("BENCH_CHROMIUM", DEBIAN_CHROMIUM)
 BUDGET = 75_000  # bytes; KB below means 1,000 bytes
 # The network must be quiet this long before a visit counts as over: Chromium checks the
 # service worker's script for an update about 2 s after a navigation it controls.

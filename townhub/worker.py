@@ -45,7 +45,6 @@ def run(
     client_id: str | None = None,
 ) -> None:
     """Run until `stop` is set (or SIGTERM/SIGINT): jobs in this thread, MQTT in paho's."""
-    import townhub.alerts.fanout  # noqa: F401  (registers job handlers)
 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():

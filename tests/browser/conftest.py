@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,21 +18,9 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 from werkzeug.serving import make_server
 
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from townhub.demo.seed import seed
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Nothing but localhost resolves: the browser cannot reach Google's services, and a
-    # page that tries to load anything from elsewhere fails loudly.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -41,17 +30,26 @@ def browser_type_launch_args() -> dict[str, Any]:
     return {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
     """The app on a free port in a thread; yields its base URL. The host is `localhost`,
     a secure context, so service workers register over plain HTTP."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    try:
+        yield f"http://localhost:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """The session's app, served for the browser."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +141,22 @@ def assert_accessible(page: Page) -> None:
                     f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}"
                 )
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+def poll_until(page: Page, script: str, attempts: int = 100) -> None:
+    """Evaluate `script` every 50 ms until it is true. Polled from here: wait_for_function
+    evaluates a string, which our CSP (no 'unsafe-eval') rightly refuses."""
+    for _ in range(attempts):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {script}")
+
+
+def wait_for_service_worker(page: Page) -> str:
+    """Wait until the service worker is active and controls the page; its scope."""
+    scope: str = page.evaluate(
+        "navigator.serviceWorker.ready.then((registration) => registration.scope)"
+    )
+    poll_until(page, "navigator.serviceWorker.controller !== null")
+    return scope

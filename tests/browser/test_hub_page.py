@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import PageProblems, assert_accessible
+from tests.browser.conftest import PageProblems, assert_accessible, wait_for_service_worker
 from townhub.hubs import service
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.usefixtures("demo_hubs")]
@@ -39,22 +39,6 @@ def _rendered_home(page: Page) -> dict[str, list[str]]:
     }
 
 
-def _wait_for_service_worker(page: Page) -> str:
-    """Wait until the service worker is active and controls the page; its scope."""
-    scope: str = page.evaluate(
-        "navigator.serviceWorker.ready.then((registration) => registration.scope)"
-    )
-    # Polled from here: wait_for_function's polling evaluates a string, which our CSP
-    # (no 'unsafe-eval') rightly refuses.
-    for _ in range(100):
-        if page.evaluate("navigator.serviceWorker.controller !== null"):
-            break
-        page.wait_for_timeout(50)
-    else:
-        raise AssertionError("the service worker never took control of the page")
-    return scope
-
-
 def test_hub_page_with_javascript(
     page: Page, page_problems: PageProblems, live_server: str
 ) -> None:
@@ -66,7 +50,7 @@ def test_hub_page_with_javascript(
     assert _rendered_home(page) == expected
     assert "Free pastry with any coffee before 9am" in expected["offers"]
 
-    scope = _wait_for_service_worker(page)
+    scope = wait_for_service_worker(page)
     assert scope == f"{live_server}/"
     assert page.evaluate("navigator.serviceWorker.controller.state") == "activated"
 
@@ -141,7 +125,7 @@ def test_page_is_accessible(
 
 def test_visited_hub_page_can_be_read_offline(page: Page, context: BrowserContext) -> None:
     page.goto(HUB)
-    _wait_for_service_worker(page)
+    wait_for_service_worker(page)
     page.reload()  # now through the service worker, which keeps a copy
     offers = page.locator("section[aria-labelledby='offers-title'] .card h3").all_inner_texts()
     assert offers
@@ -159,7 +143,7 @@ def test_visited_hub_page_can_be_read_offline(page: Page, context: BrowserContex
 
 def test_first_page_opened_can_be_read_offline(page: Page, context: BrowserContext) -> None:
     page.goto(HUB)
-    _wait_for_service_worker(page)
+    wait_for_service_worker(page)
 
     context.set_offline(True)
     page.reload()

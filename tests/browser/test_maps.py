@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -21,9 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Blueprint, Flask, render_template_string, request
 from playwright.sync_api import BrowserContext, Page, Route, expect
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import PageProblems, assert_accessible
+from tests.browser.conftest import PageProblems, assert_accessible, serving
 from tests.conftest import TEST_DATABASE_URL
 from townhub import create_app
 
@@ -154,13 +152,8 @@ def map_app(app: Flask) -> Flask:
 @pytest.fixture(scope="module")
 def map_server(map_app: Flask) -> Iterator[str]:
     """The second app on a free port; yields the fixture page's URL."""
-    server = make_server("127.0.0.1", 0, map_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="map-server", daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_port}/map-fixture"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(map_app) as url:
+        yield f"{url}/map-fixture"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import PageProblems, assert_accessible
+from tests.browser.conftest import PageProblems, assert_accessible, wait_for_service_worker
 from tests.factories import make_subscription
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
@@ -38,15 +38,6 @@ def _tallies() -> dict[tuple[str, str], int]:
     return totals
 
 
-def _wait_for_service_worker(page: Page) -> None:
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    for _ in range(100):
-        if page.evaluate("navigator.serviceWorker.controller !== null"):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError("the service worker never took control of the page")
-
-
 def _calendar_from_download(page: Page, link_name: str) -> Calendar:
     with page.expect_download() as download:
         page.get_by_role("link", name=link_name).click()
@@ -60,7 +51,7 @@ def test_new_resident_journey_with_javascript(
 ) -> None:
     page.goto(POSTER)
     expect(page.get_by_role("heading", level=1)).to_have_text("South Norwood")
-    _wait_for_service_worker(page)
+    wait_for_service_worker(page)
     assert_accessible(page)
 
     # Browse: search the businesses; HTMX swaps the results, moves focus, announces.

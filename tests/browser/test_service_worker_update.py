@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page
 
+from tests.browser.conftest import poll_until, wait_for_service_worker
 from townhub.pwa import views
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.usefixtures("demo_hubs")]
@@ -17,21 +18,11 @@ def _static_caches(page: Page) -> list[str]:
     return sorted(key for key in keys if key.startswith("townhub-static-"))
 
 
-def _wait_until(page: Page, script: str) -> None:
-    # Polled from here: wait_for_function evaluates a string, which the CSP refuses.
-    for _ in range(100):
-        if page.evaluate(script):
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"never true: {script}")
-
-
 def test_a_new_release_takes_over_and_drops_the_old_static_cache(
     page: Page, monkeypatch: pytest.MonkeyPatch, app: Flask
 ) -> None:
     page.goto("/south-norwood/")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    _wait_until(page, "navigator.serviceWorker.controller !== null")
+    wait_for_service_worker(page)
     (old_cache,) = _static_caches(page)
     old_script = page.evaluate("navigator.serviceWorker.controller.scriptURL")
 
@@ -49,8 +40,8 @@ def test_a_new_release_takes_over_and_drops_the_old_static_cache(
     replaced = "Promise.race([window.__replaced, new Promise((r) => setTimeout(r, 10000))])"
     assert page.evaluate(replaced) is True, "the new worker never took over the page"
 
-    _wait_until(page, "caches.keys().then((keys) => keys.includes('townhub-static-nextrelease1'))")
-    _wait_until(page, f"caches.keys().then((keys) => !keys.includes('{old_cache}'))")
+    poll_until(page, "caches.keys().then((keys) => keys.includes('townhub-static-nextrelease1'))")
+    poll_until(page, f"caches.keys().then((keys) => !keys.includes('{old_cache}'))")
     assert _static_caches(page) == ["townhub-static-nextrelease1"]
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL") == old_script
     assert page.evaluate("caches.has('townhub-pages')")

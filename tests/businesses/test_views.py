@@ -14,34 +14,31 @@ from tests.factories import (
     make_offer,
     make_roadwork,
 )
+from tests.support.html import card_titles
 from townhub.common import geo
 from townhub.common.models import utcnow
 
 ALWAYS = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-def _names(page: str) -> list[str]:
-    return re.findall(r'<h3 class="card__title"><a href="[^"]+">([^<]+)</a>', page)
-
-
-def test_search_uses_full_text_with_stemming_and_part_names(client: FlaskClient) -> None:
+def test_search_uses_full_text_with_stemming_and_partcard_titles(client: FlaskClient) -> None:
     hub = make_hub(slug="south-norwood")
     make_business(hub=hub, name="Portland Road Bakery", description="Sourdough loaves and pastries")
     make_business(hub=hub, name="Clocktower Cycles", description="Bike repairs and servicing")
     make_business(hub=hub, name="Norwood Launderette", category="services")
 
-    assert _names(client.get("/south-norwood/businesses?q=pastry").get_data(as_text=True)) == [
+    assert card_titles(client.get("/south-norwood/businesses?q=pastry").get_data(as_text=True)) == [
         "Portland Road Bakery"
     ]
-    assert _names(client.get("/south-norwood/businesses?q=repair").get_data(as_text=True)) == [
+    assert card_titles(client.get("/south-norwood/businesses?q=repair").get_data(as_text=True)) == [
         "Clocktower Cycles"
     ]
     # Half a word still finds a name.
-    assert _names(client.get("/south-norwood/businesses?q=Laund").get_data(as_text=True)) == [
+    assert card_titles(client.get("/south-norwood/businesses?q=Laund").get_data(as_text=True)) == [
         "Norwood Launderette"
     ]
     page = client.get("/south-norwood/businesses?q=%25_%5C").get_data(as_text=True)
-    assert _names(page) == [] and "No businesses match" in page
+    assert card_titles(page) == [] and "No businesses match" in page
 
 
 def test_category_and_open_now_filter_the_list(client: FlaskClient) -> None:
@@ -52,13 +49,13 @@ def test_category_and_open_now_filter_the_list(client: FlaskClient) -> None:
     make_business(hub=hub, name="Hidden Grocer", category="groceries", status="pending")
 
     page = client.get("/south-norwood/businesses?category=groceries").get_data(as_text=True)
-    assert _names(page) == ["Always Open Grocer", "Never Open Grocer"]
+    assert card_titles(page) == ["Always Open Grocer", "Never Open Grocer"]
     assert "Open now" in page
 
     page = client.get("/south-norwood/businesses?category=groceries&open_now=y").get_data(
         as_text=True
     )
-    assert _names(page) == ["Always Open Grocer"]
+    assert card_titles(page) == ["Always Open Grocer"]
 
 
 def test_businesses_next_to_roadworks_get_a_badge(client: FlaskClient) -> None:
@@ -139,7 +136,7 @@ def test_business_page_has_offers_events_contact_access_and_a_map(client: FlaskC
         "08:00–16:00",
     ):
         assert text in page, text
-    assert "Over" not in _names(page)
+    assert "Over" not in card_titles(page)
     data = re.search(
         r'<script type="application/json" id="business-map-data">(.*?)</script>', page, re.S
     )

@@ -3,15 +3,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from tests.factories import make_business, make_event, make_hub
+from tests.support.html import card_titles
+from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def test_events_are_listed_by_day_soonest_first(client: FlaskClient) -> None:
@@ -40,7 +39,7 @@ def test_events_are_listed_by_day_soonest_first(client: FlaskClient) -> None:
 
     page = client.get("/south-norwood/events").get_data(as_text=True)
 
-    assert re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', page) == [
+    assert card_titles(page) == [
         "Morning market",
         "Afternoon talk",
         "Next week",

@@ -7,13 +7,10 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from tests.factories import CLOCK_TOWER, make_business, make_hub, make_offer
+from tests.support.html import card_titles
 from townhub.common.models import utcnow
 from townhub.engagement.models import DailyCount
 from townhub.extensions import db
-
-
-def _titles(page: str) -> list[str]:
-    return re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', page)
 
 
 def _count(kind: str, item_id: int) -> int:
@@ -29,12 +26,12 @@ def test_offers_end_soonest_first_and_filter_by_category(client: FlaskClient) ->
     make_offer(business=barber, title="Sooner", ends_at=utcnow() + timedelta(hours=3))
     make_offer(business=cafe, title="Ended", ends_at=utcnow() - timedelta(seconds=1))
 
-    assert _titles(client.get("/south-norwood/offers").get_data(as_text=True)) == [
+    assert card_titles(client.get("/south-norwood/offers").get_data(as_text=True)) == [
         "Sooner",
         "Later",
     ]
     page = client.get("/south-norwood/offers?category=food-and-drink").get_data(as_text=True)
-    assert _titles(page) == ["Later"]
+    assert card_titles(page) == ["Later"]
 
 
 def test_sorting_by_distance_uses_the_posted_position_once(client: FlaskClient) -> None:
@@ -55,7 +52,7 @@ def test_sorting_by_distance_uses_the_posted_position_once(client: FlaskClient) 
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert _titles(page) == ["Near", "Far"]
+    assert card_titles(page) == ["Near", "Far"]
     assert "nearest first" in page and "m away" in page
     assert "51.3975" not in page  # the position is not echoed back into the page
 
@@ -135,13 +132,13 @@ def test_saving_keeps_the_offer_on_the_phone_and_counts_once(client: FlaskClient
     assert shown.headers["Townhub-Saved"] == "yes"
     assert "Remove from saved offers" in shown.get_data(as_text=True)
     saved = client.get("/south-norwood/saved")
-    assert _titles(saved.get_data(as_text=True)) == ["Keep me"]
+    assert card_titles(saved.get_data(as_text=True)) == ["Keep me"]
     assert saved.headers["Townhub-Saved"] == "yes"
     assert _count("offer_save", offer.id) == 1
     assert _count("offer_save", other.id) == 0
 
     client.post(f"/south-norwood/offers/{offer.id}/save", data={"action": "remove"})
-    assert _titles(client.get("/south-norwood/saved").get_data(as_text=True)) == []
+    assert card_titles(client.get("/south-norwood/saved").get_data(as_text=True)) == []
 
 
 def test_cross_site_posts_are_refused(client: FlaskClient) -> None:

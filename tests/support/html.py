@@ -3,6 +3,7 @@ every form control labelled."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -117,3 +118,8 @@ def page_problems(html: str) -> list[str]:
         if src.startswith(("http:", "https:", "//")):
             problems.append(f"third-party script {src}")
     return problems
+
+
+def card_titles(page: str) -> list[str]:
+    """The linked titles of the cards on a page (offers, events, businesses), in order."""
+    return re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', page)

@@ -346,13 +346,3 @@ def push_item(payload: dict[str, Any]) -> None:
 def push_offer(payload: dict[str, Any]) -> None:
     """Job queued before alerts covered events and roadworks: the same as an offer item."""
     push_item({"kind": "offer", "id": payload["offer_id"]})
-
-
-def delivery_health(hub: Hub, since: datetime) -> dict[str, int]:
-    """Deliveries for a hub since a time, by outcome (pending and retrying are queued)."""
-    rows = db.session.execute(
-        select(PushDelivery.status, func.count())
-        .where(PushDelivery.hub_id == hub.id, PushDelivery.at >= since)
-        .group_by(PushDelivery.status)
-    )
-    return {status: int(count) for status, count in rows}

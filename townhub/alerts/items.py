@@ -67,7 +67,7 @@ def load(kind: str, item_id: int, reminder: bool = False) -> AlertItem | None:
         if event.location is None:
             geofence = select(Hub.boundary).where(Hub.id == event.hub_id).scalar_subquery()
         else:
-            geofence = geo.circle_around(
+            geofence = geo.buffer_m(
                 select(Event.location).where(Event.id == item_id).scalar_subquery(),
                 EVENT_REACH_M,
             )

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from townhub.alerts.models import TOPICS, PushSubscription
 from townhub.common import geo
@@ -267,28 +267,25 @@ def change_choices(
     return len(rows)
 
 
-def unsubscribe_token(token: str) -> int:
-    """Delete every alert (and area) of the phone with this manage token. Commits."""
+def _delete_rows(condition: ColumnElement[bool]) -> int:
+    """Delete the matching subscription rows, their areas with them. Commits."""
     deleted = db.session.execute(
-        delete(PushSubscription)
-        .where(PushSubscription.token == token)
-        .returning(PushSubscription.id)
+        delete(PushSubscription).where(condition).returning(PushSubscription.id)
     ).all()
     db.session.commit()
     return len(deleted)
+
+
+def unsubscribe_token(token: str) -> int:
+    """Delete every alert (and area) of the phone with this manage token. Commits."""
+    return _delete_rows(PushSubscription.token == token)
 
 
 def unsubscribe(endpoint: Any) -> bool:
     """Delete this browser's subscriptions and their areas; True if there were any. Commits."""
     if not isinstance(endpoint, str):
         raise InvalidSubscription({"endpoint": "endpoint must be the push service URL"})
-    deleted = db.session.execute(
-        delete(PushSubscription)
-        .where(PushSubscription.endpoint == endpoint)
-        .returning(PushSubscription.id)
-    ).first()
-    db.session.commit()
-    return bool(deleted)
+    return _delete_rows(PushSubscription.endpoint == endpoint) > 0
 
 
 def queue_offer_alerts(offer: Offer) -> None:

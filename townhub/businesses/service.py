@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Exists, exists, func, or_, select
 
 from townhub.businesses import hours
 from townhub.businesses.models import Business
-from townhub.common import geo
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
+from townhub.roadworks import service as roadworks
 from townhub.roadworks.models import Roadwork
 
-# A business this close to works is "open during roadworks": the works are outside its door.
-NEAR_ROADWORKS_M = 100
-# Works starting within this many days already matter to a shop.
-ROADWORKS_AHEAD = timedelta(days=7)
 PAGE_SIZE = 24
 
 
@@ -53,15 +49,10 @@ class BusinessDetail:
 
 
 def _near_roadworks(now: datetime) -> Exists:
-    """True for a business within NEAR_ROADWORKS_M of works in force now or within a week."""
+    """True for a business next to works in force now or starting soon."""
     return (
         exists()
-        .where(
-            Roadwork.hub_id == Business.hub_id,
-            Roadwork.ends_at > now,
-            Roadwork.starts_at <= now + ROADWORKS_AHEAD,
-            geo.within_m(Roadwork.geometry, Business.location, NEAR_ROADWORKS_M),
-        )
+        .where(Roadwork.hub_id == Business.hub_id, roadworks.near(Business.location, now))
         .correlate(Business)
     )
 
@@ -117,15 +108,10 @@ def business_detail(hub: Hub, slug: str, now: datetime | None = None) -> Busines
     )
     if business is None:
         raise BusinessNotFound(slug)
-    roadworks = list(
+    works_nearby = list(
         db.session.scalars(
             select(Roadwork)
-            .where(
-                Roadwork.hub_id == hub.id,
-                Roadwork.ends_at > now,
-                Roadwork.starts_at <= now + ROADWORKS_AHEAD,
-                geo.within_m(Roadwork.geometry, business.location, NEAR_ROADWORKS_M),
-            )
+            .where(Roadwork.hub_id == hub.id, roadworks.near(business.location, now))
             .order_by(Roadwork.starts_at)
         )
     )
@@ -152,6 +138,6 @@ def business_detail(hub: Hub, slug: str, now: datetime | None = None) -> Busines
         )
     )
     listing = BusinessListing(
-        business, hours.is_open(business.opening_hours, now.astimezone(LONDON)), bool(roadworks)
+        business, hours.is_open(business.opening_hours, now.astimezone(LONDON)), bool(works_nearby)
     )
-    return BusinessDetail(listing, offers, events, roadworks)
+    return BusinessDetail(listing, offers, events, works_nearby)

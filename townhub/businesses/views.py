@@ -8,7 +8,7 @@ from townhub.businesses.forms import BusinessSearchForm
 from townhub.common.forms import page_number
 from townhub.common.htmx import render
 from townhub.common.lookups import resident_hub
-from townhub.common.maps import collection, feature
+from townhub.common.maps import collection, feature, roadwork_feature
 from townhub.engagement import service as engagement
 
 bp = Blueprint("businesses", __name__)
@@ -46,7 +46,6 @@ def show(hub_slug: str, business_slug: str) -> Response:
     business = detail.listing.business
     engagement.count(hub, "business_view", item_id=business.id)
     features = [feature(business.location, "business", business.name)] + [
-        feature(roadwork.geometry, "roadwork", f"{roadwork.street}: {roadwork.description}")
-        for roadwork in detail.roadworks
+        roadwork_feature(roadwork) for roadwork in detail.roadworks
     ]
     return render("businesses/show.html", hub=hub, detail=detail, features=collection(features))

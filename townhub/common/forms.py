@@ -95,10 +95,3 @@ class PositionFields:
         lat = _coordinate(self.latitude, UK_LATITUDE)
         lon = _coordinate(self.longitude, UK_LONGITUDE)
         return None if lat is None or lon is None else (lon, lat)
-
-
-def first_error(form: Any) -> str | None:
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return None

@@ -7,7 +7,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement, WKTElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import ColumnElement, and_, func, or_, type_coerce
+from sqlalchemy import ColumnElement, func, type_coerce
 
 SRID = 4326
 # About 50 m at the latitude of London: alert areas are stored no finer than this.
@@ -61,34 +61,12 @@ def _sql(value: Any) -> Any:
     return value
 
 
-def circle_around(location: Any, radius_m: int) -> ColumnElement[Any]:
-    """A polygon of radius_m metres around a point (buffered on the geography)."""
-    return func.geometry(func.ST_Buffer(func.geography(_sql(location)), radius_m))
-
-
 def contains(area: Any, geometry: Any) -> ColumnElement[bool]:
     return func.ST_Covers(_sql(area), _sql(geometry))
 
 
 def intersects(a: Any, b: Any) -> ColumnElement[bool]:
     return func.ST_Intersects(_sql(a), _sql(b))
-
-
-def alert_area_meets(
-    geofence: Any, area_centre: Any, area_radius_m: Any, hub_boundary: Any
-) -> ColumnElement[bool]:
-    """True where a subscription's alert area meets an item's geofence.
-
-    A circle is tested with ST_DWithin on geography (index-friendly, metres); "the whole
-    hub" is the hub's boundary.
-    """
-    return or_(
-        and_(area_centre.is_(None), func.ST_Intersects(hub_boundary, geofence)),
-        and_(
-            area_centre.is_not(None),
-            func.ST_DWithin(func.geography(area_centre), func.geography(geofence), area_radius_m),
-        ),
-    )
 
 
 def distance_m(a: Any, b: Any) -> ColumnElement[float]:
@@ -101,7 +79,8 @@ def within_m(a: Any, b: Any, metres: float) -> ColumnElement[bool]:
 
 
 def buffer_m(geometry: Any, metres: float) -> ColumnElement[Any]:
-    """The area within `metres` of a point, line or polygon (buffered on the geography)."""
+    """The area within `metres` of a point (a circle), line or polygon, buffered on the
+    geography so the distance is in metres."""
     return func.geometry(func.ST_Buffer(func.geography(_sql(geometry)), metres))
 
 

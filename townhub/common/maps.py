@@ -7,6 +7,7 @@ from typing import Any
 from geoalchemy2 import WKBElement
 
 from townhub.common import geo
+from townhub.roadworks.models import Roadwork
 
 
 def feature(element: WKBElement, kind: str, label: str, url: str | None = None) -> dict[str, Any]:
@@ -19,3 +20,8 @@ def feature(element: WKBElement, kind: str, label: str, url: str | None = None) 
 
 def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
+
+
+def roadwork_feature(roadwork: Roadwork) -> dict[str, Any]:
+    """Roadworks on a map, labelled as the text beside the map names them."""
+    return feature(roadwork.geometry, "roadwork", f"{roadwork.street}: {roadwork.description}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from geoalchemy2 import WKBElement
 
 from townhub.businesses.models import Business
 from townhub.common import geo
@@ -12,8 +13,12 @@ from townhub.events.models import Event
 from townhub.offers.models import Offer
 
 
+def _coordinates(element: WKBElement) -> dict[str, Any]:
+    lon, lat = geo.lon_lat(element)
+    return {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
+
+
 def _place(business: Business) -> dict[str, Any]:
-    lon, lat = geo.lon_lat(business.location)
     place: dict[str, Any] = {
         "@type": "LocalBusiness",
         "name": business.name,
@@ -23,7 +28,7 @@ def _place(business: Business) -> dict[str, Any]:
             business_slug=business.slug,
             _external=True,
         ),
-        "geo": {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon},
+        "geo": _coordinates(business.location),
     }
     if business.address:
         place["address"] = business.address
@@ -47,8 +52,7 @@ def event_jsonld(event: Event) -> dict[str, Any]:
     if event.description:
         data["description"] = event.description
     if event.location is not None:
-        lon, lat = geo.lon_lat(event.location)
-        data["location"]["geo"] = {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
+        data["location"]["geo"] = _coordinates(event.location)
     if event.business is not None:
         data["organizer"] = _place(event.business)
     return data

@@ -87,7 +87,7 @@ def local_day_start(day: date) -> datetime:
 def geofence_for(business: Business, radius_m: int | None) -> Any:
     """Who an offer reaches: a circle of radius_m around the shop, or the whole hub."""
     if radius_m:
-        return geo.circle_around(business.location, radius_m)
+        return geo.buffer_m(business.location, radius_m)
     return select(Hub.boundary).where(Hub.id == business.hub_id).scalar_subquery()
 
 

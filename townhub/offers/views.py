@@ -3,6 +3,8 @@ cookies; the server keeps only daily totals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -74,34 +76,44 @@ def show(hub_slug: str, offer_id: int) -> Response:
     return response
 
 
-@bp.post("/<hub_slug>/offers/<int:offer_id>/save")
-@csrf.exempt  # changes only this phone's own cookie and a daily total; same-origin checked
-def save(hub_slug: str, offer_id: int) -> WerkzeugResponse:
+def _change_wallet(
+    hub_slug: str,
+    offer_id: int,
+    change: Callable[[Wallet, Offer], None],
+    anchor: str | None = None,
+) -> WerkzeugResponse:
+    """Apply a change to this phone's saved/used offers and go back to the offer."""
     require_same_origin()
     offer = _offer_or_404(hub_slug, offer_id)
     wallet = Wallet.from_request(request)
-    if request.form.get("action") == "remove":
-        wallet.unsave(offer.id)
-    elif wallet.save(offer.id):
-        engagement.count(offer.hub, "offer_save", item_id=offer.id)
-    response = redirect(url_for("offers.show", hub_slug=offer.hub.slug, offer_id=offer.id), 303)
+    change(wallet, offer)
+    response = redirect(
+        url_for("offers.show", hub_slug=offer.hub.slug, offer_id=offer.id, _anchor=anchor), 303
+    )
     wallet.write(response)
     return response
+
+
+@bp.post("/<hub_slug>/offers/<int:offer_id>/save")
+@csrf.exempt  # changes only this phone's own cookie and a daily total; same-origin checked
+def save(hub_slug: str, offer_id: int) -> WerkzeugResponse:
+    def change(wallet: Wallet, offer: Offer) -> None:
+        if request.form.get("action") == "remove":
+            wallet.unsave(offer.id)
+        elif wallet.save(offer.id):
+            engagement.count(offer.hub, "offer_save", item_id=offer.id)
+
+    return _change_wallet(hub_slug, offer_id, change)
 
 
 @bp.post("/<hub_slug>/offers/<int:offer_id>/redeem")
 @csrf.exempt  # changes only this phone's own cookie and a daily total; same-origin checked
 def redeem(hub_slug: str, offer_id: int) -> WerkzeugResponse:
-    require_same_origin()
-    offer = _offer_or_404(hub_slug, offer_id)
-    wallet = Wallet.from_request(request)
-    if wallet.redeem(offer.id):
-        engagement.count(offer.hub, "offer_redeem", item_id=offer.id)
-    response = redirect(
-        url_for("offers.show", hub_slug=offer.hub.slug, offer_id=offer.id, _anchor="use-offer"), 303
-    )
-    wallet.write(response)
-    return response
+    def change(wallet: Wallet, offer: Offer) -> None:
+        if wallet.redeem(offer.id):
+            engagement.count(offer.hub, "offer_redeem", item_id=offer.id)
+
+    return _change_wallet(hub_slug, offer_id, change, anchor="use-offer")
 
 
 @bp.get("/<hub_slug>/saved")

@@ -25,6 +25,14 @@ def _ids(text: str | None) -> list[int]:
     return ids[-MAX_KEPT:]
 
 
+def _added(ids: list[int], offer_id: int) -> tuple[list[int], bool]:
+    """The list with the offer at its end (the oldest dropped past MAX_KEPT), and whether
+    it was new."""
+    if offer_id in ids:
+        return ids, False
+    return [*ids, offer_id][-MAX_KEPT:], True
+
+
 @dataclass
 class Wallet:
     saved: list[int] = field(default_factory=list)
@@ -47,20 +55,16 @@ class Wallet:
 
     def save(self, offer_id: int) -> bool:
         """Add the offer; False when it was already saved (so it is counted once)."""
-        if offer_id in self.saved:
-            return False
-        self.saved = [*self.saved, offer_id][-MAX_KEPT:]
-        return True
+        self.saved, added = _added(self.saved, offer_id)
+        return added
 
     def unsave(self, offer_id: int) -> None:
         self.saved = [i for i in self.saved if i != offer_id]
 
     def redeem(self, offer_id: int) -> bool:
         """Mark the offer used; False when this phone had used it already."""
-        if offer_id in self.redeemed:
-            return False
-        self.redeemed = [*self.redeemed, offer_id][-MAX_KEPT:]
-        return True
+        self.redeemed, added = _added(self.redeemed, offer_id)
+        return added
 
     def write(self, response: Response) -> None:
         for name, ids in ((SAVED_COOKIE, self.saved), (REDEEMED_COOKIE, self.redeemed)):

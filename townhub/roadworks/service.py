@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 
 from townhub.businesses.models import Business
 from townhub.common import geo
@@ -18,6 +19,8 @@ from townhub.roadworks.models import Roadwork
 AFFECTED_WITHIN_M = 100
 # How far ahead residents are told about planned works.
 COMING_UP = timedelta(days=14)
+# Works starting within this many days already matter to a shop next to them.
+SOON = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,16 @@ class RoadworkNews:
 class TravelNews:
     in_force: list[RoadworkNews]
     coming: list[RoadworkNews]
+
+
+def near(location: Any, now: datetime) -> ColumnElement[bool]:
+    """For roadworks: in force now or starting SOON, within AFFECTED_WITHIN_M of `location`
+    (a business's place, or its column in a correlated query)."""
+    return and_(
+        Roadwork.ends_at > now,
+        Roadwork.starts_at <= now + SOON,
+        geo.within_m(Roadwork.geometry, location, AFFECTED_WITHIN_M),
+    )
 
 
 def in_force(hub: Hub, now: datetime | None = None) -> list[Roadwork]:

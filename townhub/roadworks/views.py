@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from townhub.businesses.models import Business
 from townhub.common.htmx import render
 from townhub.common.lookups import resident_hub
-from townhub.common.maps import collection, feature
+from townhub.common.maps import collection, feature, roadwork_feature
 from townhub.roadworks import service
 
 bp = Blueprint("roadworks", __name__)
@@ -27,9 +27,7 @@ def _features(news: service.TravelNews) -> dict[str, Any]:
     businesses: dict[int, Business] = {}
     for item in news.in_force + news.coming:
         roadwork = item.roadwork
-        features.append(
-            feature(roadwork.geometry, "roadwork", f"{roadwork.street}: {roadwork.description}")
-        )
+        features.append(roadwork_feature(roadwork))
         if roadwork.diversion is not None:
             features.append(
                 feature(
