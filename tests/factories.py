@@ -16,7 +16,7 @@ from townhub.common import geo
 from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
-from townhub.hubs.models import Hub
+from townhub.hubs.models import Hub, Place
 from townhub.offers.models import Offer
 from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
@@ -176,3 +176,15 @@ def make_subscription(
         "token": secrets.token_urlsafe(24),
     }
     return _save(PushSubscription(**{**values, **overrides}))
+
+
+def make_place(
+    *, hub: Hub | None = None, at: tuple[float, float] = CLOCK_TOWER, **overrides: Any
+) -> Place:
+    values: dict[str, Any] = {
+        "hub_id": (hub or make_hub()).id,
+        "name": f"Place {next(_numbers)}",
+        "kind": "street",
+        "position": geo.point(*at),
+    }
+    return _save(Place(**{**values, **overrides}))

@@ -6,7 +6,7 @@ from townhub.businesses.models import Business
 from townhub.engagement.models import DailyCount
 from townhub.events.models import Event
 from townhub.footfall.models import FootfallCount
-from townhub.hubs.models import Hub
+from townhub.hubs.models import Hub, Place
 from townhub.jobs.models import Job, WorkerHeartbeat
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
@@ -20,6 +20,7 @@ __all__ = [
     "Hub",
     "Job",
     "Offer",
+    "Place",
     "PushDelivery",
     "PushSubscription",
     "Roadwork",

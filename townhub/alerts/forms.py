@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import AnyOf, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from townhub.alerts.models import TOPICS
 from townhub.common.forms import QueryForm
+from townhub.languages.views import NAMES as LANGUAGE_NAMES
 
 TOPIC_LABELS = {
     "offers": _l("Offers from shops"),
@@ -63,6 +71,14 @@ class AlertChoicesForm(QueryForm):
         validators=[AnyOf(["single", "digest"], message=_l("Choose how alerts should arrive"))],
     )
 
+    language = SelectField(
+        _l("Language of the alerts"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+        default="en",
+        validate_choice=False,
+        validators=[AnyOf(list(LANGUAGE_NAMES), message=_l("Choose a language from the list"))],
+    )
+
     def validate_topics(self, field: SelectMultipleField) -> None:
         if not field.data or not set(field.data) <= set(TOPICS):
             raise ValidationError(_l("Choose at least one kind of alert"))
@@ -71,4 +87,67 @@ class AlertChoicesForm(QueryForm):
         if self.quiet.data and field.data == self.quiet_from.data:
             raise ValidationError(
                 _l("Quiet hours must end at a different time from when they start")
+            )
+
+
+RADII = ["200", "500", "1000", "2000"]
+
+
+class AlertSignupForm(AlertChoicesForm):
+    """Turning alerts on. The page's script asks for notification permission after the
+    tap, subscribes, and fills in the browser's subscription before the form is sent:
+    without it there is nothing to send alerts to."""
+
+    area = RadioField(
+        _l("Where do you want alerts about?"),
+        choices=[
+            SelectChoice("hub", _l("Anywhere on the high streets I choose")),
+            SelectChoice("place", _l("Near a street or place")),
+            SelectChoice("point", _l("Near a point I choose on the map")),
+        ],
+        default="hub",
+        validate_choice=False,
+        validators=[AnyOf(["hub", "place", "point"], message=_l("Choose where"))],
+    )
+    hubs = SelectMultipleField(
+        _l("Which high streets?"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    place = SelectField(_l("Street or place"), validate_choice=False)
+    radius_m = SelectField(
+        _l("How far from it?"),
+        default="500",
+        validate_choice=False,
+        validators=[AnyOf(RADII, message=_l("Choose a distance from the list"))],
+    )
+    lon = HiddenField()
+    lat = HiddenField()
+    endpoint = HiddenField()
+    p256dh = HiddenField()
+    auth = HiddenField()
+
+    def validate_hubs(self, field: SelectMultipleField) -> None:
+        slugs = {choice[0] for choice in field.iter_choices()}
+        if self.area.data == "hub" and (not field.data or not set(field.data) <= slugs):
+            raise ValidationError(_l("Choose at least one high street"))
+
+    def validate_place(self, field: SelectField) -> None:
+        ids = {str(value) for value, _label, *_rest in field.iter_choices()}
+        if self.area.data == "place" and field.data not in ids:
+            raise ValidationError(_l("Choose a street or place from the list"))
+
+    def validate_lon(self, field: HiddenField) -> None:
+        if self.area.data != "point":
+            return
+        try:
+            float(field.data or ""), float(self.lat.data or "")
+        except ValueError:
+            raise ValidationError(_l("Place a point on the map, or choose a street")) from None
+
+    def validate_endpoint(self, field: HiddenField) -> None:
+        if not (field.data and self.p256dh.data and self.auth.data):
+            raise ValidationError(
+                _l("This phone did not let us send it alerts. Allow notifications and try again.")
             )

@@ -45,9 +45,13 @@ class AlertItem:
         return f"{self.delivery_kind}-{self.id}"
 
     def message(self, language: str) -> dict[str, str]:
-        """Title, body and the path it opens, in the resident's language."""
+        """Title, body and the path it opens, in the resident's language, with the label
+        of the notification's button to the resident's alert settings."""
         with force_locale(language):
-            return _MESSAGES[self.kind](self.id, self.reminder)
+            return {
+                **_MESSAGES[self.kind](self.id, self.reminder),
+                "manage_label": gettext("Change or stop alerts"),
+            }
 
 
 def load(kind: str, item_id: int, reminder: bool = False) -> AlertItem | None:

@@ -21,7 +21,7 @@ from townhub.common import geo
 from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
-from townhub.hubs.models import Hub
+from townhub.hubs.models import Hub, Place
 from townhub.jobs.service import enqueue
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
@@ -92,21 +92,14 @@ def _check_endpoint(endpoint: Any, errors: dict[str, str]) -> None:
         errors["endpoint"] = "endpoint must be on a known push service"
 
 
-def _parse_area(raw: Any, hub: Hub | None, errors: dict[str, str]) -> AlertArea:
-    if raw is None or raw == {"type": "hub"}:
-        return AlertArea(None, None)
-    if not isinstance(raw, dict) or raw.get("type") != "circle":
-        errors["area"] = (
-            'area must be {"type": "hub"} or {"type": "circle", "lon", "lat", "radius_m"}'
-        )
-        return AlertArea(None, None)
-    lon, lat, radius = raw.get("lon"), raw.get("lat"), raw.get("radius_m")
-    if not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-        for v in (lon, lat)
-    ) or not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
-        errors["area"] = "area lon and lat must be numbers: a longitude and a latitude"
-        return AlertArea(None, None)
+AREA_SHAPES = (
+    'area must be {"type": "hub"}, {"type": "circle", "lon", "lat", "radius_m"} '
+    'or {"type": "place", "place", "radius_m"}'
+)
+
+
+def _parse_radius(raw: dict[str, Any], errors: dict[str, str]) -> int | None:
+    radius = raw.get("radius_m")
     if (
         not isinstance(radius, int)
         or isinstance(radius, bool)
@@ -115,17 +108,64 @@ def _parse_area(raw: Any, hub: Hub | None, errors: dict[str, str]) -> AlertArea:
         errors["area"] = (
             f"area radius_m must be a whole number from {MIN_RADIUS_M} to {MAX_RADIUS_M}"
         )
-        return AlertArea(None, None)
-    centre = geo.coarsen(float(lon), float(lat))  # type: ignore[arg-type]
-    if hub is not None:
-        distance = db.session.scalar(
-            select(geo.distance_m(Hub.boundary, geo.point(*centre))).where(Hub.id == hub.id)
+        return None
+    return radius
+
+
+def _parse_area(raw: Any, errors: dict[str, str]) -> tuple[AlertArea, Hub | None]:
+    """The area, and the hub it belongs to when it is a named place."""
+    whole_hub = AlertArea(None, None)
+    if raw is None or raw == {"type": "hub"}:
+        return whole_hub, None
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if kind == "place":
+        assert isinstance(raw, dict)
+        place_id = raw.get("place")
+        place = (
+            db.session.get(Place, place_id)
+            if isinstance(place_id, int) and not isinstance(place_id, bool)
+            else None
         )
-        if distance is None or distance > MAX_CENTRE_DISTANCE_M:
-            errors["area"] = (
-                f"the area's centre must be within {MAX_CENTRE_DISTANCE_M // 1000} km of {hub.name}"
-            )
-    return AlertArea(centre, radius)
+        if place is None:
+            errors["area"] = "area place must be the id of one of the hubs' places"
+            return whole_hub, None
+        radius = _parse_radius(raw, errors)
+        return AlertArea(geo.coarsen(*geo.lon_lat(place.position)), radius), place.hub
+    if kind != "circle":
+        errors["area"] = AREA_SHAPES
+        return whole_hub, None
+    assert isinstance(raw, dict)
+    lon, lat = raw.get("lon"), raw.get("lat")
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in (lon, lat)
+    ) or not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
+        errors["area"] = "area lon and lat must be numbers: a longitude and a latitude"
+        return whole_hub, None
+    radius = _parse_radius(raw, errors)
+    return AlertArea(geo.coarsen(float(lon), float(lat)), radius), None  # type: ignore[arg-type]
+
+
+def _hub_near(centre: tuple[float, float]) -> Hub | None:
+    """The hub whose boundary is nearest a circle's centre, if within reach."""
+    here = geo.point(*centre)
+    return db.session.scalar(
+        select(Hub)
+        .where(geo.within_m(Hub.boundary, here, MAX_CENTRE_DISTANCE_M))
+        .order_by(geo.distance_m(Hub.boundary, here))
+        .limit(1)
+    )
+
+
+def _check_centre(area: AlertArea, hub: Hub, errors: dict[str, str]) -> None:
+    assert area.centre is not None
+    distance = db.session.scalar(
+        select(geo.distance_m(Hub.boundary, geo.point(*area.centre))).where(Hub.id == hub.id)
+    )
+    if distance is None or distance > MAX_CENTRE_DISTANCE_M:
+        errors["area"] = (
+            f"the area's centre must be within {MAX_CENTRE_DISTANCE_M // 1000} km of {hub.name}"
+        )
 
 
 def _parse_quiet_hours(raw: Any, errors: dict[str, str]) -> tuple[time | None, time | None]:
@@ -188,12 +228,8 @@ def _parse_hubs(data: dict[str, Any], errors: dict[str, str]) -> list[Hub]:
     return hubs
 
 
-def subscribe(data: Any) -> list[PushSubscription]:
-    """Create or replace this browser's alerts: one row per chosen hub, all with the same
-    choices and manage token. Raises InvalidSubscription. Commits."""
-    if not isinstance(data, dict):
-        raise InvalidSubscription({"body": "send a JSON object"})
-    errors: dict[str, str] = {}
+def _parse_browser(data: dict[str, Any], errors: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The browser's push endpoint and keys, as PushSubscription.toJSON() gives them."""
     endpoint = data.get("endpoint")
     _check_endpoint(endpoint, errors)
     keys: dict[str, Any] = data["keys"] if isinstance(data.get("keys"), dict) else {}
@@ -203,14 +239,59 @@ def subscribe(data: Any) -> list[PushSubscription]:
     auth = _b64url_bytes(keys.get("auth"))
     if auth is None or len(auth) != 16:
         errors["keys.auth"] = "keys.auth must be the browser's 16-byte auth secret (base64url)"
-    hubs = _parse_hubs(data, errors)
-    if len(hubs) > 1 and isinstance(data.get("area"), dict) and data["area"].get("type") != "hub":
+    return endpoint if isinstance(endpoint, str) else "", keys
+
+
+def renew(token: str, data: Any) -> int:
+    """Move this phone's alerts to the new subscription its browser was given (the service
+    worker's pushsubscriptionchange); how many rows moved. Raises InvalidSubscription.
+    Commits."""
+    if not isinstance(data, dict):
+        raise InvalidSubscription({"body": "send a JSON object"})
+    errors: dict[str, str] = {}
+    endpoint, keys = _parse_browser(data, errors)
+    if errors:
+        raise InvalidSubscription(errors)
+    rows = subscriptions_for_token(token)
+    if rows:
+        # The new endpoint cannot also be some other (stale) phone's.
+        db.session.execute(
+            delete(PushSubscription).where(
+                PushSubscription.endpoint == endpoint, PushSubscription.token != token
+            )
+        )
+    for row in rows:
+        row.endpoint, row.p256dh, row.auth = endpoint, keys["p256dh"], keys["auth"]
+    db.session.commit()
+    return len(rows)
+
+
+def subscribe(data: Any) -> list[PushSubscription]:
+    """Create or replace this browser's alerts: one row per chosen hub, all with the same
+    choices and manage token. Raises InvalidSubscription. Commits."""
+    if not isinstance(data, dict):
+        raise InvalidSubscription({"body": "send a JSON object"})
+    errors: dict[str, str] = {}
+    endpoint, keys = _parse_browser(data, errors)
+    area, place_hub = _parse_area(data.get("area"), errors)
+    if "hubs" in data or "hub" in data or area.centre is None:
+        hubs = _parse_hubs(data, errors)
+    else:  # a circle names no hub: it belongs to the place's, or the nearest
+        hub = place_hub or _hub_near(area.centre)
+        hubs = [hub] if hub else []
+        if hub is None and "area" not in errors:
+            errors["area"] = (
+                f"the area's centre must be within {MAX_CENTRE_DISTANCE_M // 1000} km of a hub"
+            )
+    if place_hub is not None and hubs and hubs != [place_hub]:
+        errors["area"] = f"that place belongs to {place_hub.slug}: choose that hub"
+    elif area.centre is not None and len(hubs) > 1:
         errors["area"] = "a circle belongs to one hub: choose one hub, or the whole of each"
-    area = _parse_area(data.get("area"), hubs[0] if len(hubs) == 1 else None, errors)
+    elif area.centre is not None and len(hubs) == 1:
+        _check_centre(area, hubs[0], errors)
     choices = _parse_choices(data, errors)
     if errors:
         raise InvalidSubscription(errors)
-    assert isinstance(endpoint, str)
     existing = list(
         db.session.scalars(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     )
@@ -248,6 +329,16 @@ def subscriptions_for_token(token: str) -> list[PushSubscription]:
     )
 
 
+def token_for_endpoint(endpoint: Any) -> str:
+    """The manage token of the phone with this push endpoint; "" if none."""
+    if not isinstance(endpoint, str):
+        return ""
+    token = db.session.scalar(
+        select(PushSubscription.token).where(PushSubscription.endpoint == endpoint).limit(1)
+    )
+    return token or ""
+
+
 def change_choices(
     token: str,
     *,
@@ -255,6 +346,7 @@ def change_choices(
     quiet_hours: tuple[time, time] | None,
     daily_cap: int,
     digest: bool,
+    language: str | None = None,
 ) -> int:
     """Change the choices of every hub's row for this phone; how many rows. Commits."""
     rows = subscriptions_for_token(token)
@@ -263,6 +355,8 @@ def change_choices(
         row.quiet_from, row.quiet_until = quiet_hours or (None, None)
         row.daily_cap = daily_cap
         row.digest = digest
+        if language is not None and language in current_app.config["LANGUAGES"]:
+            row.language = language
     db.session.commit()
     return len(rows)
 

@@ -90,6 +90,9 @@ class DemoHub:
     roadwork: DemoRoadwork
     offers: list[DemoOffer]
     events: list[DemoEvent]
+    # Named places residents can choose an alert area around, besides the streets of the
+    # businesses (which the seed works out from their addresses): (name, lon, lat).
+    landmarks: list[tuple[str, float, float]]
 
 
 Spans = list[tuple[str, str]]
@@ -190,6 +193,10 @@ SOUTH_NORWOOD = DemoHub(
         (-0.0797, 51.3962),
     ],
     centre=(-0.0766, 51.398),
+    landmarks=[
+        ("Norwood Junction station", -0.0752, 51.397),
+        ("Stanley Halls", -0.0754, 51.4002),
+    ],
     businesses=[
         DemoBusiness(
             slug="clocktower-launderette",
@@ -708,6 +715,7 @@ THORNTON_HEATH = DemoHub(
         (-0.1042, 51.3979),
     ],
     centre=(-0.0966, 51.398),
+    landmarks=[("Thornton Heath station", -0.1004, 51.3988)],
     businesses=[
         DemoBusiness(
             slug="clocktower-travel",
@@ -1191,6 +1199,7 @@ PURLEY = DemoHub(
         (-0.12, 51.3335),
     ],
     centre=(-0.1167, 51.3382),
+    landmarks=[("Purley station", -0.1139, 51.3376)],
     businesses=[
         DemoBusiness(
             slug="russell-hill-dry-cleaners",
@@ -1741,6 +1750,9 @@ def check(hubs: list[DemoHub]) -> list[str]:
                 problems.append(f"{hub_where}: {label} ({lon}, {lat}) is outside the boundary")
 
         inside("centre", *hub.centre)
+        for name, lon, lat in hub.landmarks:
+            if _metres((lon, lat), hub.centre) > 1000:
+                problems.append(f"{where}: landmark {name} is over 1 km from the centre")
         if len(hub.businesses) != 20:
             problems.append(f"{where}: {len(hub.businesses)} businesses, want 20")
         slugs: set[str] = set()

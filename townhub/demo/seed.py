@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from townhub.demo.places import HUBS, DemoBusiness, DemoEvent, DemoHub, DemoOffe
 from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.footfall.models import FootfallCount
-from townhub.hubs.models import Hub
+from townhub.hubs.models import Hub, Place
 from townhub.offers.models import Offer
 from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
@@ -124,6 +125,7 @@ def seed(weeks: int = 8) -> str:
         for event in demo.events:
             _upsert_event(hub, businesses.get(event.business_slug or ""), event, today)
         _upsert_roadwork(hub, demo, today)
+        _upsert_places(hub, demo)
         sensors = [_upsert_sensor(hub, s) for s in demo.sensors]
         db.session.flush()
         for sensor, demo_sensor in zip(sensors, demo.sensors, strict=True):
@@ -149,6 +151,29 @@ def _upsert_hub(demo: DemoHub) -> Hub:
     db.session.add(hub)
     db.session.flush()
     return hub
+
+
+def _street_of(address: str) -> str:
+    """'8 Station Road, London SE25 5AJ' -> 'Station Road'."""
+    return re.sub(r"^[\d\w-]*\d[\w-]*\s+", "", address.split(",")[0]).strip()
+
+
+def _upsert_places(hub: Hub, demo: DemoHub) -> None:
+    """The hub's streets (where its businesses are, at their middle) and landmarks."""
+    streets: dict[str, list[tuple[float, float]]] = {}
+    for business in demo.businesses:
+        streets.setdefault(_street_of(business.address), []).append((business.lon, business.lat))
+    named = [
+        (name, "street", sum(p[0] for p in ps) / len(ps), sum(p[1] for p in ps) / len(ps))
+        for name, ps in streets.items()
+    ] + [(name, "landmark", lon, lat) for name, lon, lat in demo.landmarks]
+    for name, kind, lon, lat in named:
+        place = db.session.scalar(
+            select(Place).where(Place.hub_id == hub.id, Place.name == name)
+        ) or Place(hub_id=hub.id, name=name)
+        place.kind = kind
+        place.position = geo.point(round(lon, 5), round(lat, 5))
+        db.session.add(place)
 
 
 def _upsert_business(hub: Hub, demo: DemoBusiness) -> Business:

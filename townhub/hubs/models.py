@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from townhub.common.models import Timestamped
 from townhub.extensions import db
@@ -18,3 +18,22 @@ class Hub(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(120))
     boundary: Mapped[WKBElement] = mapped_column(Geometry("POLYGON", srid=4326))
     theme_colour: Mapped[str] = mapped_column(String(7), default="#1d3b6f")
+
+
+class Place(db.Model):  # type: ignore[name-defined,misc]
+    """A street or landmark on a hub that residents know by name: the text alternative to
+    placing a point on the map when choosing an alert area."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "name", name="uq_places_hub_name"),
+        CheckConstraint("kind IN ('street', 'landmark')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    position: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326))
+
+    hub: Mapped[Hub] = relationship()

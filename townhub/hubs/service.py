@@ -13,7 +13,7 @@ from townhub.events.models import Event
 from townhub.events.service import upcoming_events
 from townhub.extensions import db
 from townhub.footfall.service import Busyness, busyness
-from townhub.hubs.models import Hub
+from townhub.hubs.models import Hub, Place
 from townhub.offers.models import Offer
 from townhub.offers.service import live_offers
 from townhub.roadworks.models import Roadwork
@@ -93,3 +93,14 @@ def hub_home(hub: Hub, now: datetime | None = None) -> HubHome:
         roadworks=in_force(hub, now),
         busyness=busyness(hub, now),
     )
+
+
+def places_by_hub(hubs: list[Hub]) -> dict[Hub, list[Place]]:
+    """Each hub's streets and landmarks by name, for choosing an alert area in words."""
+    places: dict[Hub, list[Place]] = {hub: [] for hub in hubs}
+    by_id = {hub.id: hub for hub in hubs}
+    for place in db.session.scalars(
+        select(Place).where(Place.hub_id.in_(by_id)).order_by(Place.name)
+    ):
+        places[by_id[place.hub_id]].append(place)
+    return places

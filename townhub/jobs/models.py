@@ -28,6 +28,9 @@ class Job(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set for scheduled work ("send_digests:<hour>"): one job per key, however many
+    # workers try to schedule it.
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
 
 class WorkerHeartbeat(db.Model):  # type: ignore[name-defined,misc]

@@ -33,61 +33,6 @@
     }
   });
 
-  function urlBase64ToUint8Array(base64String) {
-    var padding = "=".repeat((4 - (base64String.length % 4)) % 4);
-    var base64 = (base64String + padding).replace(/-/g, "+").replace(/_/g, "/");
-    var raw = window.atob(base64);
-    var output = new Uint8Array(raw.length);
-    for (var i = 0; i < raw.length; i++) { output[i] = raw.charCodeAt(i); }
-    return output;
-  }
-
-  function setUpAlerts() {
-    var optin = document.querySelector("[data-alerts-optin]");
-    if (!optin) { return; }
-    var supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
-    if (!supported) { return; }
-    optin.hidden = false;
-    var unsupported = document.querySelector("[data-alerts-unsupported]");
-    if (unsupported) { unsupported.hidden = true; }
-    var form = optin.querySelector("form");
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var hub = form.querySelector("[name=hub]").value;
-      // The permission prompt comes only now, after the resident's tap.
-      Notification.requestPermission().then(function (permission) {
-        if (permission !== "granted") {
-          throw new Error(optin.getAttribute("data-denied"));
-        }
-        return Promise.all([
-          navigator.serviceWorker.ready,
-          fetch("/push/vapid-public-key").then(function (r) { return r.json(); })
-        ]);
-      }).then(function (results) {
-        return results[0].pushManager.subscribe({
-          userVisibleOnly: true,
-          applicationServerKey: urlBase64ToUint8Array(results[1].publicKey)
-        });
-      }).then(function (subscription) {
-        var body = subscription.toJSON();
-        body.hub = hub;
-        body.topics = ["offers"];
-        body.area = { type: "hub" };
-        return fetch("/push/subscriptions", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(body)
-        });
-      }).then(function (response) {
-        if (!response.ok) { throw new Error(optin.getAttribute("data-failed")); }
-        announce(optin.getAttribute("data-done"));
-      }).catch(function (error) {
-        announce(error.message || optin.getAttribute("data-failed"));
-      });
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", setUpAlerts);
 
   // "Find my nearest" and "sort by distance": the position is asked for only after the
   // tap, sent with that one request in the form body (never in the address, so it is not

@@ -98,23 +98,59 @@ self.addEventListener("push", (event) => {
   // Always show a notification: browsers revoke subscriptions that get silent pushes.
   let message = { title: "Town Hub", body: "", url: "/" };
   try { message = Object.assign(message, event.data ? event.data.json() : {}); } catch (e) { /* keep defaults */ }
-  event.waitUntil(self.registration.showNotification(message.title, {
+  const options = {
     body: message.body,
     tag: message.tag,
     icon: "/static/icons/icon-192.png",
-    data: { url: message.url }
-  }));
+    data: { url: message.url, manage: message.manage }
+  };
+  // Every alert carries the way to change or stop alerts: a button where the platform
+  // shows them, and the manage page is linked from every page the alert opens too.
+  if (message.manage) {
+    options.actions = [{ action: "manage", title: message.manage_label || "Alerts" }];
+  }
+  event.waitUntil(self.registration.showNotification(message.title, options));
 });
+
+function openOrFocus(path) {
+  const target = new URL(path || "/", self.location.origin);
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    for (const client of windows) {
+      if (client.url === target.href && "focus" in client) { return client.focus(); }
+    }
+    return self.clients.openWindow(target.href);
+  });
+}
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
-  event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
-      for (const client of windows) {
-        if (client.url === target.href && "focus" in client) { return client.focus(); }
-      }
-      return self.clients.openWindow(target.href);
-    })
-  );
+  const data = event.notification.data || {};
+  event.waitUntil(openOrFocus(event.action === "manage" ? data.manage : data.url));
+});
+
+// The push service replaced this browser's subscription (keys rotated, or it expired):
+// subscribe again with the same server key and tell the server, which knows this phone
+// by the alerts cookie, so its choices carry over without the resident doing anything.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil((async () => {
+    let subscription = event.newSubscription;
+    if (!subscription) {
+      const response = await fetch("/push/vapid-public-key");
+      const { publicKey } = await response.json();
+      const padding = "=".repeat((4 - (publicKey.length % 4)) % 4);
+      const raw = atob((publicKey + padding).replace(/-/g, "+").replace(/_/g, "/"));
+      const key = Uint8Array.from(raw, (c) => c.charCodeAt(0));
+      subscription = await self.registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: key
+      });
+    }
+    const body = subscription.toJSON();
+    body.old_endpoint = event.oldSubscription ? event.oldSubscription.endpoint : null;
+    await fetch("/alerts/renew", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    });
+  })());
 });
