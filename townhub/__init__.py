@@ -29,6 +29,7 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     _register_blueprints(app)
     _register_cli(app)
     # Job handlers register themselves on import; any process may run jobs (tests too).
+    import townhub.alerts.digest
     import townhub.alerts.fanout  # noqa: F401
     from townhub.common import errors, formatting, security
 

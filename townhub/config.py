@@ -38,6 +38,7 @@ FROM_ENVIRONMENT = {
     "PUSH_CONCURRENCY": "PUSH_CONCURRENCY",
     "PUSH_SERVICE_HOSTS": "PUSH_SERVICE_HOSTS",
     "PUSH_TIMEOUT_SECONDS": "PUSH_TIMEOUT_SECONDS",
+    "ALERT_DIGEST_HOUR": "ALERT_DIGEST_HOUR",
 }
 
 
@@ -84,6 +85,8 @@ class BaseConfig:
     )
     PUSH_CONCURRENCY = 16
     PUSH_TIMEOUT_SECONDS = 10.0
+    # London hour of the daily digest for residents who chose one summary a day.
+    ALERT_DIGEST_HOUR = 18
     SECRET_KEY = ""
     VAPID_PRIVATE_PEM = ""
     TESTING = False

@@ -15,11 +15,12 @@ from sqlalchemy.dialects.postgresql import insert
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.jobs.models import WorkerHeartbeat
-from townhub.jobs.service import run_next_job
+from townhub.jobs.service import run_next_job, schedule_due
 from townhub.sensors.listener import Listener
 
 log = logging.getLogger(__name__)
 IDLE_SLEEP_SECONDS = 0.5
+SCHEDULE_EVERY_SECONDS = 60.0
 
 
 def worker_name(client_id: str) -> str:
@@ -62,7 +63,7 @@ def run(
         listener.start()
     name = worker_name(client_id)
     heartbeat_every = app.config["WORKER_HEARTBEAT_SECONDS"]
-    last_beat, last_connected = 0.0, False
+    last_beat, last_connected, last_scheduled = 0.0, False, 0.0
     try:
         with app.app_context():
             while not stop.is_set():
@@ -75,6 +76,13 @@ def run(
                         last_beat, last_connected = now, connected
                     except Exception:  # the database may be restarting: try again
                         log.exception("could not record the heartbeat")
+                        db.session.rollback()
+                if now - last_scheduled >= SCHEDULE_EVERY_SECONDS:
+                    try:
+                        schedule_due()
+                        last_scheduled = now
+                    except Exception:
+                        log.exception("could not schedule recurring jobs")
                         db.session.rollback()
                 try:
                     worked = run_next_job()

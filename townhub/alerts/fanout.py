@@ -21,7 +21,18 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
-from sqlalchemy import and_, case, delete, exists, func, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.orm import aliased
 
@@ -60,6 +71,21 @@ def _day_start(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def in_quiet_hours(sub: Any, now: datetime) -> ColumnElement[bool]:
+    """True where the phone's quiet hours (London time, possibly past midnight) cover now."""
+    clock = now.astimezone(LONDON).time()
+    return and_(
+        sub.quiet_from.is_not(None),
+        case(
+            (
+                sub.quiet_from <= sub.quiet_until,
+                and_(sub.quiet_from <= clock, clock < sub.quiet_until),
+            ),
+            else_=or_(sub.quiet_from <= clock, clock < sub.quiet_until),
+        ),
+    )
+
+
 def matching_subscriptions(
     item: items.AlertItem, now: datetime, limit: int = BATCH_SIZE
 ) -> list[PushSubscription]:
@@ -85,11 +111,6 @@ def matching_subscriptions(
         )
         .scalar_subquery()
     )
-    clock = now.astimezone(LONDON).time()
-    in_quiet_hours = case(
-        (sub.quiet_from <= sub.quiet_until, and_(sub.quiet_from <= clock, clock < sub.quiet_until)),
-        else_=or_(sub.quiet_from <= clock, clock < sub.quiet_until),
-    )
     fence_bng = geo.in_grid(item.geofence, BNG)
     area_meets = or_(
         and_(sub.area_centre.is_(None), geo.intersects(Hub.boundary, item.geofence)),
@@ -107,7 +128,7 @@ def matching_subscriptions(
         .where(
             sub.topics.contains([item.topic]),
             area_meets,
-            or_(sub.digest, sub.quiet_from.is_(None), not_(in_quiet_hours)),
+            or_(sub.digest, not_(in_quiet_hours(sub, now))),
             or_(sub.digest, used_today < sub.daily_cap),
             ~already,
         )
@@ -218,7 +239,7 @@ class _Sender:
         session: requests.Session = self.local.session
         return session
 
-    def send(self, phone: PushSubscription, payload: bytes, item: items.AlertItem) -> Any:
+    def send(self, phone: PushSubscription, payload: bytes, urgency: str, topic: str) -> Any:
         endpoint, p256dh, auth = phone.endpoint, phone.p256dh, phone.auth
         return self.pool.submit(
             lambda: push.send(
@@ -226,8 +247,8 @@ class _Sender:
                 p256dh=p256dh,
                 auth=auth,
                 payload=payload,
-                urgency=item.urgency,
-                topic=item.tag,
+                urgency=urgency,
+                topic=topic,
                 session=self._session(),
                 **self.vapid,
             )
@@ -269,7 +290,9 @@ def _send_batch(
                 started.append((delivery, phone, origin, skipped))
             else:
                 payload = _payload(item, phone, messages)
-                started.append((delivery, phone, origin, sender.send(phone, payload, item)))
+                started.append(
+                    (delivery, phone, origin, sender.send(phone, payload, item.urgency, item.tag))
+                )
         for delivery, phone, origin, pending in started:
             result = pending if isinstance(pending, push.PushResult) else pending.result()
             outcome = outcome_of(result, delivery.attempts, now)

@@ -125,3 +125,12 @@ def _roadwork(item_id: int, reminder: bool) -> dict[str, str]:
 
 
 _MESSAGES = {"offer": _offer, "event": _event, "roadwork": _roadwork}
+
+
+def describe(kind: str, item_id: int) -> dict[str, str] | None:
+    """A delivery's item in words (current language), or None if it has been deleted."""
+    base = kind.removesuffix("_reminder")
+    model = {"offer": Offer, "event": Event, "roadwork": Roadwork}.get(base)
+    if model is None or db.session.get(model, item_id) is None:
+        return None
+    return _MESSAGES[base](item_id, kind != base)

@@ -8,7 +8,7 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, select
 
-from townhub.alerts.models import TOPICS, PushSubscription
+from townhub.alerts import items
+from townhub.alerts.models import TOPICS, PushDelivery, PushSubscription
 from townhub.common import geo
 from townhub.common.models import utcnow
 from townhub.events.models import Event
@@ -327,6 +328,36 @@ def subscriptions_for_token(token: str) -> list[PushSubscription]:
             .order_by(PushSubscription.hub_id)
         )
     )
+
+
+@dataclass(frozen=True)
+class RecentAlert:
+    at: datetime
+    waiting: bool  # collected for the next daily summary
+    title: str
+    body: str
+    url: str
+
+
+def recent_alerts(token: str, days: int = 7) -> list[RecentAlert]:
+    """What this phone's alerts were about in the last `days` days, newest first: the page a
+    daily summary opens. Items since deleted are left out."""
+    rows = db.session.execute(
+        select(PushDelivery.item_kind, PushDelivery.item_id, PushDelivery.status, PushDelivery.at)
+        .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+        .where(
+            PushSubscription.token == token,
+            PushDelivery.status.in_(("pending", "retrying", "sent", "digest", "digested")),
+            PushDelivery.at >= utcnow() - timedelta(days=days),
+        )
+        .order_by(PushDelivery.at.desc(), PushDelivery.id.desc())
+    )
+    alerts = []
+    for kind, item_id, status, at in rows:
+        words = items.describe(kind, item_id)
+        if words:
+            alerts.append(RecentAlert(at, status == "digest", **words))
+    return alerts
 
 
 def token_for_endpoint(endpoint: Any) -> str:

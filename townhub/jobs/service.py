@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from townhub.common.models import utcnow
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
+# Work that recurs: kind -> how often. The worker schedules one job per slot.
+SCHEDULE: dict[str, timedelta] = {}
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
@@ -30,6 +34,42 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
         return function
 
     return register
+
+
+def every(kind: str, interval: timedelta) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of this kind, and run it once per interval."""
+
+    def register(function: Handler) -> Handler:
+        SCHEDULE[kind] = interval
+        return handles(kind)(function)
+
+    return register
+
+
+def schedule_due(now: datetime | None = None) -> int:
+    """Queue each recurring job for the current slot unless it already was (by any worker:
+    the job's key is unique); how many were added. Commits."""
+    now = now or utcnow()
+    added = 0
+    for kind, interval in SCHEDULE.items():
+        slot = EPOCH + ((now - EPOCH) // interval) * interval
+        queued = db.session.execute(
+            insert(Job)
+            .values(
+                kind=kind,
+                payload={"slot": slot.isoformat()},
+                run_at=slot,
+                key=f"{kind}:{slot.isoformat()}",
+                status="queued",
+                attempts=0,
+                last_error="",
+            )
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Job.id)
+        ).all()
+        added += len(queued)
+    db.session.commit()
+    return added
 
 
 def enqueue(kind: str, payload: dict[str, Any], run_at: datetime | None = None) -> Job:
