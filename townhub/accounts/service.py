@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from townhub.accounts.models import User
 from townhub.common.models import utcnow
 from townhub.extensions import db
+from townhub.hubs.models import Hub
 
 # OWASP's argon2id settings (19 MiB, 2 passes): argon2-cffi's default of 64 MiB a hash
 # would let eight concurrent sign-ins take half a small VM's memory.
@@ -66,3 +67,16 @@ def create_user(*, email: str, name: str, role: str, password: str | None) -> Us
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def managed_hubs(user: User) -> list[Hub]:
+    """The hubs this user runs: every hub for a council admin, their own for a hub manager."""
+    if user.role == "council_admin":
+        return list(db.session.scalars(select(Hub).order_by(Hub.name)))
+    if user.role == "hub_manager":
+        return sorted(user.hubs, key=lambda hub: hub.name)
+    return []
+
+
+def may_manage_hub(user: User, hub: Hub) -> bool:
+    return user.role == "council_admin" or (user.role == "hub_manager" and hub in user.hubs)

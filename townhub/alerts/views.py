@@ -245,9 +245,7 @@ def manage_device(token: str) -> Response | WerkzeugResponse:
 def latest(token: str) -> str:
     """What this phone's recent alerts were about: where a daily summary leads."""
     _device_or_404(token)
-    return render_template(
-        "alerts/latest.html", alerts=service.recent_alerts(token), token=token
-    )
+    return render_template("alerts/latest.html", alerts=service.recent_alerts(token), token=token)
 
 
 @bp.post("/alerts/<token>/delete")

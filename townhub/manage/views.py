@@ -6,6 +6,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from townhub.accounts.service import managed_hubs, may_manage_hub
+from townhub.alerts.forms import TOPIC_LABELS
+from townhub.alerts.health import delivery_health
+from townhub.hubs.service import HubNotFound, get_hub
 from townhub.offers import service
 from townhub.offers.forms import OfferForm
 
@@ -24,6 +28,25 @@ def dashboard() -> str:
         "manage/dashboard.html",
         businesses=service.businesses_for(current_user),
         offers=service.offers_for(current_user),
+        hubs=managed_hubs(current_user),
+    )
+
+
+@bp.get("/hubs/<hub_slug>/alerts")
+@login_required
+def alert_health(hub_slug: str) -> str:
+    """How alerts to this hub's residents are getting through."""
+    try:
+        hub = get_hub(hub_slug)
+    except HubNotFound:
+        abort(404, description=_("There is no hub at this address."))
+    if not may_manage_hub(current_user, hub):
+        abort(403, description=_("Only this hub's managers can see its alert figures."))
+    return render_template(
+        "manage/alert_health.html",
+        managed=hub,
+        health=delivery_health(hub),
+        topics=TOPIC_LABELS,
     )
 
 
