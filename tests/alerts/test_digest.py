@@ -104,7 +104,7 @@ def test_one_summary_of_the_days_alerts_at_the_digest_hour(
     (summary,) = push_service.inbox(phone)
     message = summary.json()
     assert message["title"] == "Today on your high streets"
-    assert message["body"] == "New near you: 2 offers, 1 roadworks update."
+    assert message["body"] == "New near you: 2 offers and 1 roadworks update."
     assert message["url"] == f"/alerts/{token}/latest"
     assert message["manage"] == f"/alerts/{token}"
     assert summary.headers["Urgency"] == "low"

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, gettext, ngettext
+from babel.lists import format_list
+from flask_babel import force_locale, get_locale, gettext, ngettext
 from sqlalchemy import delete, not_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 
@@ -95,7 +96,9 @@ def summary(counts: Counter[str], language: str) -> dict[str, str]:
             parts.append(ngettext("%(num)d notice", "%(num)d notices", counts["notices"]))
         return {
             "title": gettext("Today on your high streets"),
-            "body": gettext("New near you: %(list)s.", list=", ".join(parts)),
+            "body": gettext(
+                "New near you: %(list)s.", list=format_list(parts, locale=str(get_locale()))
+            ),
             "manage_label": gettext("Change or stop alerts"),
         }
 

@@ -45,7 +45,6 @@
       var chosen = "hub";
       radios.forEach(function (radio) {
         if (radio.checked) { chosen = radio.value; }
-        radio.setAttribute("aria-expanded", radio.checked ? "true" : "false");
       });
       form.querySelectorAll("[data-conditional]").forEach(function (block) {
         block.hidden = block.getAttribute("data-conditional") !== chosen;

@@ -130,27 +130,30 @@ self.addEventListener("notificationclick", (event) => {
 
 // The push service replaced this browser's subscription (keys rotated, or it expired):
 // subscribe again with the same server key and tell the server, which knows this phone
-// by the alerts cookie, so its choices carry over without the resident doing anything.
-self.addEventListener("pushsubscriptionchange", (event) => {
-  event.waitUntil((async () => {
-    let subscription = event.newSubscription;
-    if (!subscription) {
-      const response = await fetch("/push/vapid-public-key");
-      const { publicKey } = await response.json();
-      const padding = "=".repeat((4 - (publicKey.length % 4)) % 4);
-      const raw = atob((publicKey + padding).replace(/-/g, "+").replace(/_/g, "/"));
-      const key = Uint8Array.from(raw, (c) => c.charCodeAt(0));
-      subscription = await self.registration.pushManager.subscribe({
-        userVisibleOnly: true, applicationServerKey: key
-      });
-    }
-    const body = subscription.toJSON();
-    body.old_endpoint = event.oldSubscription ? event.oldSubscription.endpoint : null;
-    await fetch("/alerts/renew", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body)
+// by its alerts cookie (or the old endpoint), so its choices carry over untouched.
+// A named function so tests can run it: no browser lets a page fire this event.
+self.renewSubscription = async (oldSubscription, newSubscription) => {
+  let subscription = newSubscription;
+  if (!subscription) {
+    const response = await fetch("/push/vapid-public-key");
+    const { publicKey } = await response.json();
+    const padding = "=".repeat((4 - (publicKey.length % 4)) % 4);
+    const raw = atob((publicKey + padding).replace(/-/g, "+").replace(/_/g, "/"));
+    subscription = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: Uint8Array.from(raw, (c) => c.charCodeAt(0))
     });
-  })());
+  }
+  const body = subscription.toJSON();
+  body.old_endpoint = oldSubscription ? oldSubscription.endpoint : null;
+  return fetch("/alerts/renew", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body)
+  });
+};
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(self.renewSubscription(event.oldSubscription, event.newSubscription));
 });
