@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.hubs.views import bp as hubs
     from townhub.languages.views import bp as languages
     from townhub.manage.views import bp as manage
+    from townhub.notices.views import bp as notices
     from townhub.offers.views import bp as offers
     from townhub.ops.views import bp as ops
     from townhub.pwa.views import bp as pwa
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         manage,
         alerts,
+        notices,
         footfall,
         businesses,
         offers,

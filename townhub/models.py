@@ -8,6 +8,7 @@ from townhub.events.models import Event
 from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub, Place
 from townhub.jobs.models import Job, WorkerHeartbeat
+from townhub.notices.models import Notice
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor, SensorQuarantine
@@ -19,6 +20,7 @@ __all__ = [
     "FootfallCount",
     "Hub",
     "Job",
+    "Notice",
     "Offer",
     "Place",
     "PushDelivery",

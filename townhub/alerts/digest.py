@@ -14,8 +14,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from babel.lists import format_list
+from flask import current_app
 from flask_babel import force_locale, get_locale, gettext, ngettext
 from sqlalchemy import delete, not_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on

@@ -1,4 +1,4 @@
-"""What can be alerted: offers, events and roadworks. For each: whether it is still worth
+"""What can be alerted: offers, events, roadworks and notices. For each: whether it is still worth
 an alert, where it is (its geofence), which topic it belongs to and what the
 notification says, in the resident's language."""
 
@@ -16,6 +16,7 @@ from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.hubs.models import Hub
+from townhub.notices.models import Notice
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
 
@@ -26,7 +27,7 @@ ROADWORK_REACH_M = 300
 
 @dataclass(frozen=True)
 class AlertItem:
-    kind: str  # offer, event, roadwork
+    kind: str  # offer, event, roadwork, notice
     id: int
     hub: Hub
     topic: str
@@ -85,6 +86,12 @@ def load(kind: str, item_id: int, reminder: bool = False) -> AlertItem | None:
             ROADWORK_REACH_M,
         )
         return AlertItem("roadwork", item_id, roadwork.hub, "travel", reach, "high", reminder)
+    if kind == "notice":
+        notice = db.session.get(Notice, item_id)
+        if notice is None or notice.status != "published" or notice.ends_at <= now:
+            return None
+        whole_hub = select(Hub.boundary).where(Hub.id == notice.hub_id).scalar_subquery()
+        return AlertItem("notice", item_id, notice.hub, "notices", whole_hub, "normal")
     return None
 
 
@@ -124,13 +131,23 @@ def _roadwork(item_id: int, reminder: bool) -> dict[str, str]:
     return {"title": title, "body": body[:300], "url": f"/{roadwork.hub.slug}/travel"}
 
 
-_MESSAGES = {"offer": _offer, "event": _event, "roadwork": _roadwork}
+def _notice(item_id: int, reminder: bool) -> dict[str, str]:
+    notice = db.session.get(Notice, item_id)
+    assert notice is not None
+    return {
+        "title": notice.title,
+        "body": notice.body[:200],
+        "url": f"/{notice.hub.slug}/notices/{notice.id}",
+    }
+
+
+_MESSAGES = {"offer": _offer, "event": _event, "roadwork": _roadwork, "notice": _notice}
 
 
 def describe(kind: str, item_id: int) -> dict[str, str] | None:
     """A delivery's item in words (current language), or None if it has been deleted."""
     base = kind.removesuffix("_reminder")
-    model = {"offer": Offer, "event": Event, "roadwork": Roadwork}.get(base)
+    model = {"offer": Offer, "event": Event, "roadwork": Roadwork, "notice": Notice}.get(base)
     if model is None or db.session.get(model, item_id) is None:
         return None
     return _MESSAGES[base](item_id, kind != base)

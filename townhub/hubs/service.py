@@ -14,6 +14,8 @@ from townhub.events.service import upcoming_events
 from townhub.extensions import db
 from townhub.footfall.service import Busyness, busyness
 from townhub.hubs.models import Hub, Place
+from townhub.notices.models import Notice
+from townhub.notices.service import current_notices
 from townhub.offers.models import Offer
 from townhub.offers.service import live_offers
 from townhub.roadworks.models import Roadwork
@@ -52,6 +54,7 @@ class HubHome:
     events: list[Event]
     roadworks: list[Roadwork]
     busyness: Busyness
+    notices: list[Notice]
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def get_hub(slug: str) -> Hub:
 
 
 def hub_home(hub: Hub, now: datetime | None = None) -> HubHome:
-    """Offers running now, the next events, roadworks in force and how busy it is."""
+    """Offers running now, the next events, roadworks in force, how busy it is and the
+    high street team's notices."""
     now = now or utcnow()
     return HubHome(
         hub=hub,
@@ -92,6 +96,7 @@ def hub_home(hub: Hub, now: datetime | None = None) -> HubHome:
         events=upcoming_events(hub, now, limit=HOME_EVENTS),
         roadworks=in_force(hub, now),
         busyness=busyness(hub, now),
+        notices=current_notices(hub, now),
     )
 
 
