@@ -45,7 +45,14 @@ FROM_ENVIRONMENT = {
 class BaseConfig:
     ENV_NAME = "base"
     SQLALCHEMY_DATABASE_URI = DEFAULT_DATABASE_URL
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True, "pool_size": 5}
+    # No JIT: Townhub's queries are short, and PostgreSQL's JIT compiles any query whose
+    # cost estimate is high (a correlated subquery is enough), adding about 250 ms to
+    # matching an alert against 100,000 subscriptions (bench/alerts.py).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "connect_args": {"options": "-c jit=off"},
+    }
     MQTT_URL = "mqtt://127.0.0.1:1883"
     # The Things Stack v3 and ChirpStack v4 uplink topics; "+" matches every app/device.
     MQTT_TOPICS = "v3/+/devices/+/up,application/+/device/+/event/up"

@@ -111,9 +111,12 @@ def matching_subscriptions(
         )
         .scalar_subquery()
     )
-    fence_bng = geo.in_grid(item.geofence, BNG)
+    # The item's geofence in British National Grid, transformed once (an InitPlan), not
+    # once per candidate row; and the hubs it touches, found once.
+    fence_bng = select(geo.in_grid(item.geofence, BNG)).scalar_subquery()
+    hubs_touched = select(Hub.id).where(geo.intersects(Hub.boundary, item.geofence))
     area_meets = or_(
-        and_(sub.area_centre.is_(None), geo.intersects(Hub.boundary, item.geofence)),
+        and_(sub.area_centre.is_(None), sub.hub_id.in_(hubs_touched)),
         and_(
             sub.area_bng.is_not(None),
             # The constant distance lets the GiST index find candidates; the row's own
@@ -122,9 +125,9 @@ def matching_subscriptions(
             func.ST_DWithin(sub.area_bng, fence_bng, sub.area_radius_m),
         ),
     )
-    query = (
-        select(sub)
-        .join(Hub, Hub.id == sub.hub_id)
+    # One row per phone: DISTINCT ON over the narrow (endpoint, id) pairs, then the rows.
+    chosen = (
+        select(sub.id)
         .where(
             sub.topics.contains([item.topic]),
             area_meets,
@@ -136,7 +139,7 @@ def matching_subscriptions(
         .order_by(sub.endpoint, sub.id)
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(select(sub).where(sub.id.in_(chosen)).order_by(sub.id)))
 
 
 def _record_chosen(item: items.AlertItem, phones: list[PushSubscription]) -> None:

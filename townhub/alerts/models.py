@@ -96,6 +96,15 @@ class PushDelivery(db.Model):  # type: ignore[name-defined,misc]
             postgresql_where="status IN ('pending', 'retrying')",
         ),
         Index("ix_push_deliveries_subscription_at", "subscription_id", "at"),
+        # "Has this phone had this item?": the unique index leads with the subscription,
+        # so it cannot answer by item; without this, matching scans it for every phone.
+        Index("ix_push_deliveries_item", "item_kind", "item_id", "subscription_id"),
+        # The hourly digest run looks for what phones have collected.
+        Index(
+            "ix_push_deliveries_collected",
+            "subscription_id",
+            postgresql_where="status = 'digest'",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
