@@ -1,6 +1,6 @@
 """Measure the hub page under load and MQTT ingest, with peak memory, and the hub page's
-weight over the wire. Run by bench/run; `bench/run --verbose` lists every request of the
-page-weight visits."""
+weight over the wire; then alert matching and fan-out (bench/alerts.py). Run by bench/run;
+`bench/run --verbose` lists every request of the page-weight visits."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import alerts  # bench/alerts.py: this script's folder is on sys.path
 import pageweight  # bench/pageweight.py: this script's folder is on sys.path
 import paho.mqtt.client as mqtt
 import sqlalchemy as sa
@@ -251,11 +252,16 @@ def main() -> None:
         "-v", "--verbose", action="store_true", help="list every request of the page weight"
     )
     parser.add_argument(
-        "--only", choices=["weight", "load", "ingest"], help="measure only this (and memory)"
+        "--only",
+        choices=["weight", "load", "ingest", "alerts"],
+        help="measure only this (and memory)",
     )
     args = parser.parse_args()
     # `kill` of bench/run (or of this script) still stops what it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.only == "alerts":  # its own database, in this process: no web or worker
+        alerts.run()
+        return
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
@@ -313,6 +319,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    if args.only is None:  # after web and worker have stopped, so they take no CPU from it
+        alerts.run()
 
 
 if __name__ == "__main__":

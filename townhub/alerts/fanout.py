@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -48,6 +48,9 @@ from townhub.jobs.service import enqueue, handles
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Phones chosen per matching query: each query re-checks every remaining match, so few
+# large picks cost far less than many small ones (bench/alerts.py).
+MATCH_SIZE = 5000
 MAX_ATTEMPTS = 6
 RETRY_BASE = timedelta(seconds=30)
 LONGEST_RETRY_AFTER = timedelta(hours=1)
@@ -277,37 +280,46 @@ def _send_batch(
 ) -> None:
     """Send a batch, as many at once as the pool allows, and record every outcome.
 
-    Sent in windows of the pool's size so a push service that stops answering is noticed
-    (and paused) after a few, not after the whole batch has waited on it. Commits.
+    A sliding window: a new push starts as soon as one finishes, so one slow answer does
+    not hold up the others, and no more are started than the pool runs at once, so a push
+    service that stops answering is noticed (and paused) after a few, not after the whole
+    batch has queued for it. Commits.
     """
     now = utcnow()
     gone: set[str] = set()
-    for start in range(0, len(batch), sender.concurrency):
-        window = batch[start : start + sender.concurrency]
-        started = []
-        for delivery, phone in window:
-            origin = urlsplit(phone.endpoint).netloc
-            delivery.attempts += 1
-            if paused.get(origin, 0) >= PAUSE_ORIGIN_AFTER:
-                skipped = push.PushResult(None, f"{origin} is not answering; not tried this run")
-                started.append((delivery, phone, origin, skipped))
-            else:
-                payload = _payload(item, phone, messages)
-                started.append(
-                    (delivery, phone, origin, sender.send(phone, payload, item.urgency, item.tag))
-                )
-        for delivery, phone, origin, pending in started:
-            result = pending if isinstance(pending, push.PushResult) else pending.result()
-            outcome = outcome_of(result, delivery.attempts, now)
-            if "not tried" not in result.detail and (result.status is None or result.status >= 500):
+    in_flight: dict[Future[push.PushResult], tuple[PushDelivery, PushSubscription, str]] = {}
+
+    def record(delivery: PushDelivery, phone: PushSubscription, result: push.PushResult) -> None:
+        outcome = outcome_of(result, delivery.attempts, now)
+        delivery.status = outcome.status
+        delivery.http_status = outcome.http_status
+        delivery.detail = outcome.detail[:500]
+        delivery.next_attempt_at = outcome.next_attempt_at
+        delivery.at = now
+        if outcome.status == "removed":
+            gone.add(phone.endpoint)
+
+    def collect(return_when: str) -> None:
+        done, _ = wait(in_flight, return_when=return_when)
+        for future in done:
+            delivery, phone, origin = in_flight.pop(future)
+            result = future.result()
+            if result.status is None or result.status >= 500:
                 paused[origin] = paused.get(origin, 0) + 1
-            delivery.status = outcome.status
-            delivery.http_status = outcome.http_status
-            delivery.detail = outcome.detail[:500]
-            delivery.next_attempt_at = outcome.next_attempt_at
-            delivery.at = now
-            if outcome.status == "removed":
-                gone.add(phone.endpoint)
+            record(delivery, phone, result)
+
+    for delivery, phone in batch:
+        origin = urlsplit(phone.endpoint).netloc
+        delivery.attempts += 1
+        if paused.get(origin, 0) >= PAUSE_ORIGIN_AFTER:
+            record(delivery, phone, push.PushResult(None, f"{origin} is not answering; not tried"))
+            continue
+        payload = _payload(item, phone, messages)
+        in_flight[sender.send(phone, payload, item.urgency, item.tag)] = (delivery, phone, origin)
+        if len(in_flight) >= sender.concurrency:
+            collect(FIRST_COMPLETED)
+    if in_flight:
+        collect(ALL_COMPLETED)
     if gone:
         # The browser has gone away: forget every hub's row for it, and its areas.
         db.session.flush()
@@ -325,7 +337,7 @@ def deliver(item: items.AlertItem) -> datetime | None:
         while True:
             batch = _to_send(item, now)
             if not batch:
-                phones = matching_subscriptions(item, now)
+                phones = matching_subscriptions(item, now, limit=MATCH_SIZE)
                 if not phones:
                     break
                 _record_chosen(item, phones)
