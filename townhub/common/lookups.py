@@ -22,3 +22,16 @@ def resident_hub(slug: str) -> Hub:
     hub = hub_or_404(slug)
     note_arrival(hub)
     return hub
+
+
+def managed_hub(slug: str, refusal: str) -> Hub:
+    """The hub for a management page: 404 if none, 403 with `refusal` unless the signed-in
+    user runs it (a council admin runs every hub)."""
+    from flask_login import current_user
+
+    from townhub.accounts.service import may_manage_hub
+
+    hub = hub_or_404(slug)
+    if not may_manage_hub(current_user, hub):
+        abort(403, description=refusal)
+    return hub

@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
-from townhub.accounts.service import managed_hubs, may_manage_hub
+from townhub.accounts.service import managed_hubs
 from townhub.alerts.forms import TOPIC_LABELS
 from townhub.alerts.health import delivery_health
-from townhub.hubs.service import HubNotFound, get_hub
+from townhub.common.lookups import managed_hub
 from townhub.offers import service
 from townhub.offers.forms import OfferForm
 
@@ -36,12 +36,7 @@ def dashboard() -> str:
 @login_required
 def alert_health(hub_slug: str) -> str:
     """How alerts to this hub's residents are getting through."""
-    try:
-        hub = get_hub(hub_slug)
-    except HubNotFound:
-        abort(404, description=_("There is no hub at this address."))
-    if not may_manage_hub(current_user, hub):
-        abort(403, description=_("Only this hub's managers can see its alert figures."))
+    hub = managed_hub(hub_slug, _("Only this hub's managers can see its alert figures."))
     return render_template(
         "manage/alert_health.html",
         managed=hub,

@@ -5,31 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from townhub.accounts.service import may_manage_hub
 from townhub.common.htmx import render
-from townhub.common.lookups import resident_hub
-from townhub.hubs.models import Hub
-from townhub.hubs.service import HubNotFound, get_hub
+from townhub.common.lookups import managed_hub, resident_hub
 from townhub.notices import service
 from townhub.notices.forms import NoticeForm
 
 bp = Blueprint("notices", __name__)
 
 
-def _managed_hub_or_abort(hub_slug: str) -> Hub:
-    try:
-        hub = get_hub(hub_slug)
-    except HubNotFound:
-        abort(404, description=_("There is no hub at this address."))
-    if not may_manage_hub(current_user, hub):
-        abort(403, description=_("Only this hub's managers can post its notices."))
-    return hub
-
-
 @bp.route("/manage/hubs/<hub_slug>/notices/new", methods=["GET", "POST"])
 @login_required
 def new(hub_slug: str) -> BaseResponse | str:
-    hub = _managed_hub_or_abort(hub_slug)
+    hub = managed_hub(hub_slug, _("Only this hub's managers can post its notices."))
     form = NoticeForm()
     if form.validate_on_submit():
         notice = service.publish_notice(
