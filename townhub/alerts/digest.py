@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from babel.lists import format_list
@@ -21,8 +21,9 @@ from sqlalchemy import delete, not_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from townhub.alerts import push
-from townhub.alerts.fanout import BATCH_SIZE, _Sender, in_quiet_hours, outcome_of
+from townhub.alerts.fanout import BATCH_SIZE, Sender, in_quiet_hours, outcome_of
 from townhub.alerts.models import PushDelivery, PushSubscription
+from townhub.common.days import at_london
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.extensions import db
@@ -43,10 +44,9 @@ def latest_digest_time(now: datetime) -> datetime:
     """The most recent ALERT_DIGEST_HOUR in London at or before `now`."""
     local = now.astimezone(LONDON)
     hour = current_app.config["ALERT_DIGEST_HOUR"]
-    moment = datetime(local.year, local.month, local.day, hour, tzinfo=LONDON)
+    moment = at_london(local.date(), time(hour))
     if moment > local:
-        day_before = local.date() - timedelta(days=1)
-        moment = datetime(day_before.year, day_before.month, day_before.day, hour, tzinfo=LONDON)
+        moment = at_london(local.date() - timedelta(days=1), time(hour))
     return moment
 
 
@@ -103,7 +103,7 @@ def summary(counts: Counter[str], language: str) -> dict[str, str]:
         }
 
 
-def send_digest(phone: PushSubscription, sender: _Sender, now: datetime) -> Any:
+def send_digest(phone: PushSubscription, sender: Sender, now: datetime) -> Any:
     """Start sending one phone's summary; (deliveries, future result) or None if empty."""
     collected = _collected(phone.endpoint)
     if not collected:
@@ -126,7 +126,7 @@ def send_digests(payload: dict[str, Any]) -> None:
     """Job, hourly: send every due phone its summary and record the outcome. A summary
     that could not be sent stays collected and is tried again next hour."""
     now = utcnow()
-    sender = _Sender(current_app.config["PUSH_CONCURRENCY"])
+    sender = Sender(current_app.config["PUSH_CONCURRENCY"])
     tried: set[str] = set()
     try:
         while phones := [p for p in phones_due(now) if p.endpoint not in tried]:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import aliased
 from townhub.alerts import items, push
 from townhub.alerts.models import BNG, PushDelivery, PushSubscription
 from townhub.common import geo
+from townhub.common.days import at_london
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.extensions import db
@@ -67,11 +68,6 @@ class Outcome:
     http_status: int | None
     detail: str
     next_attempt_at: datetime | None = None
-
-
-def _day_start(now: datetime) -> datetime:
-    local = now.astimezone(LONDON)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def in_quiet_hours(sub: Any, now: datetime) -> ColumnElement[bool]:
@@ -110,7 +106,7 @@ def matching_subscriptions(
         .where(
             phone_today.endpoint == sub.endpoint,
             PushDelivery.status.in_(COUNTED_TODAY),
-            PushDelivery.at >= _day_start(now),
+            PushDelivery.at >= at_london(now.astimezone(LONDON).date()),
         )
         .scalar_subquery()
     )
@@ -224,7 +220,7 @@ def outcome_of(result: push.PushResult, attempts: int, now: datetime) -> Outcome
     return Outcome("retrying", status, result.detail, now + wait)
 
 
-class _Sender:
+class Sender:
     """A bounded pool of concurrent pushes, one HTTP session per thread."""
 
     def __init__(self, concurrency: int) -> None:
@@ -274,7 +270,7 @@ def _payload(item: items.AlertItem, phone: PushSubscription, cache: dict[str, An
 def _send_batch(
     item: items.AlertItem,
     batch: list[tuple[PushDelivery, PushSubscription]],
-    sender: _Sender,
+    sender: Sender,
     paused: dict[str, int],
     messages: dict[str, Any],
 ) -> None:
@@ -330,7 +326,7 @@ def _send_batch(
 def deliver(item: items.AlertItem) -> datetime | None:
     """Send the item to every matching phone; the time the next retry is due, if any."""
     now = utcnow()
-    sender = _Sender(current_app.config["PUSH_CONCURRENCY"])
+    sender = Sender(current_app.config["PUSH_CONCURRENCY"])
     paused: dict[str, int] = {}
     messages: dict[str, Any] = {}
     try:

@@ -7,7 +7,6 @@ import math
 import random
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -16,6 +15,7 @@ from townhub.accounts.models import User
 from townhub.accounts.service import hash_password
 from townhub.businesses.models import Business
 from townhub.common import geo
+from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.demo.places import HUBS, DemoBusiness, DemoEvent, DemoHub, DemoOffer, DemoSensor
 from townhub.events.models import Event
@@ -27,7 +27,6 @@ from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor
 
-LONDON = ZoneInfo("Europe/London")
 DEMO_PASSWORD = "townhub-demo"  # noqa: S105 - printed in the README for the demo only
 
 # Share of a day's footfall in each local hour, weekday and weekend (sums to about 1).

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from townhub.offers.forms import london_today
+from townhub.common.days import london_today
 
 
 class NoticeForm(FlaskForm):  # type: ignore[misc]

@@ -3,12 +3,12 @@ notices."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from townhub.accounts.models import User
-from townhub.common.formatting import LONDON
+from townhub.common.days import at_london
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.hubs.models import Hub
@@ -18,10 +18,6 @@ from townhub.notices.models import Notice
 
 class NoticeNotFound(LookupError):
     pass
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON)
 
 
 def publish_notice(
@@ -34,8 +30,8 @@ def publish_notice(
         author_id=author.id,
         title=title,
         body=body,
-        starts_at=_london_midnight(first_day),
-        ends_at=_london_midnight(last_day + timedelta(days=1)),
+        starts_at=at_london(first_day),
+        ends_at=at_london(last_day + timedelta(days=1)),
         status="published",
     )
     db.session.add(notice)

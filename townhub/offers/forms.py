@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,11 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from townhub.common.days import london_today
 from townhub.common.forms import PositionFields, QueryForm, category_field, one_of
-
-
-def london_today() -> date:
-    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,12 +13,11 @@ from townhub.accounts.models import User
 from townhub.alerts.service import queue_offer_alerts
 from townhub.businesses.models import Business
 from townhub.common import geo
+from townhub.common.days import at_london
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.offers.models import Offer
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class NotAllowed(PermissionError):
@@ -80,10 +78,6 @@ def _business_for(user: User, business_id: int) -> Business:
     return business
 
 
-def local_day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LONDON)
-
-
 def geofence_for(business: Business, radius_m: int | None) -> Any:
     """Who an offer reaches: a circle of radius_m around the shop, or the whole hub."""
     if radius_m:
@@ -104,8 +98,8 @@ def publish_offer(user: User, draft: OfferDraft) -> Offer:
         details=draft.details,
         terms=draft.terms,
         # An offer runs from the start of its first day to the end of its last, London time.
-        starts_at=local_day_start(draft.starts_on),
-        ends_at=local_day_start(draft.ends_on + timedelta(days=1)),
+        starts_at=at_london(draft.starts_on),
+        ends_at=at_london(draft.ends_on + timedelta(days=1)),
         radius_m=draft.radius_m,
         geofence=geofence_for(business, draft.radius_m),
         redemption_code=draft.redemption_code or None,

@@ -6,12 +6,9 @@
 (function () {
   "use strict";
 
+  // app.js (loaded first) owns the live region.
   function announce(message) {
-    var region = document.getElementById("announcer");
-    if (region) {
-      region.textContent = "";
-      window.setTimeout(function () { region.textContent = message; }, 50);
-    }
+    if (window.Townhub) { window.Townhub.announce(message); }
   }
 
   function urlBase64ToUint8Array(base64String) {

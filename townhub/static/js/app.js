@@ -17,6 +17,8 @@
       window.setTimeout(function () { region.textContent = message; }, 50);
     }
   }
+  // For the page scripts that load after this one (alerts.js).
+  window.Townhub = { announce: announce };
 
   // After HTMX swaps a region, move focus to its error summary or heading so keyboard
   // and screen-reader users land on what changed.
