@@ -20,7 +20,7 @@ as_root() {
 }
 
 install_packages() {
-  local wanted=(postgresql postgresql-15-postgis-3 mosquitto mosquitto-clients chromium python3-venv)
+  local wanted=(postgresql postgresql-15-postgis-3 mosquitto mosquitto-clients chromium python3-venv fonts-dejavu-core)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -3,7 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, Computed, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +47,15 @@ class Business(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     # {"mon": [["09:00", "17:30"]], ..., "sun": []} in Europe/London local time.
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     status: Mapped[str] = mapped_column(String(12), default="pending")
+    # Why the high street team hid it, shown to the owner.
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # A trusted business's offers and events go live at once; until then they wait for
+    # a hub manager's approval.
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The shop's photo: a file name in the instance's photo folder (re-encoded, no
+    # metadata), and what it shows for people who cannot see it.
+    photo: Mapped[str | None] = mapped_column(String(80))
+    photo_alt: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Full-text search over what a resident would type: the name counts most.
     search: Mapped[str] = mapped_column(
         TSVECTOR,

@@ -33,6 +33,8 @@ class Event(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(12), default="draft")
+    # Why the high street team hid it, shown to the business.
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     hub: Mapped[Hub] = relationship()
     business: Mapped[Business | None] = relationship()

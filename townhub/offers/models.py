@@ -38,6 +38,8 @@ class Offer(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     redemption_code: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="draft")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why the high street team hid it, shown to the business.
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     hub: Mapped[Hub] = relationship()
     business: Mapped[Business] = relationship()
