@@ -123,3 +123,27 @@ def register(app: Flask) -> None:
             run(current_app.config["MQTT_URL"], threading.Event(), every)
 
     app.cli.add_command(sensors_group)
+
+    roadworks_group = click.Group("roadworks", help="Roadworks from outside sources.")
+
+    @roadworks_group.command("import-street-manager")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+    def roadworks_import_street_manager(files: tuple[str, ...]) -> None:
+        """Import DfT Street Manager permits near a hub: notifications (.json: one message,
+        in its SNS envelope or not, or a list) or the monthly permit file (.csv)."""
+        from pathlib import Path
+
+        from flask_babel import force_locale
+
+        from townhub.roadworks.service import import_permits
+        from townhub.roadworks.streetmanager import read_file
+
+        # No request to take a language from: the site's default.
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            for name in files:
+                summary = import_permits(read_file(Path(name)))
+                click.echo(f"{name}:")
+                for line in summary.describe():
+                    click.echo(f"  {line}")
+
+    app.cli.add_command(roadworks_group)

@@ -39,6 +39,7 @@ FROM_ENVIRONMENT = {
     "PUSH_SERVICE_HOSTS": "PUSH_SERVICE_HOSTS",
     "PUSH_TIMEOUT_SECONDS": "PUSH_TIMEOUT_SECONDS",
     "ALERT_DIGEST_HOUR": "ALERT_DIGEST_HOUR",
+    "STREET_MANAGER_SECRET": "STREET_MANAGER_SECRET",
 }
 
 
@@ -94,6 +95,9 @@ class BaseConfig:
     PUSH_TIMEOUT_SECONDS = 10.0
     # London hour of the daily digest for residents who chose one summary a day.
     ALERT_DIGEST_HOUR = 18
+    # The shared secret DfT Street Manager's notifications must carry (POST
+    # /roadworks/street-manager?secret=...). Empty: that endpoint is off.
+    STREET_MANAGER_SECRET = ""
     SECRET_KEY = ""
     VAPID_PRIVATE_PEM = ""
     TESTING = False
@@ -174,6 +178,12 @@ class ProductionConfig(BaseConfig):
             raise ConfigurationError(
                 "MQTT_URL has no username and password: production brokers must not allow "
                 "anonymous access (mqtt://user:password@host:1883)."
+            )
+        if 0 < len(config["STREET_MANAGER_SECRET"]) < 32:
+            raise ConfigurationError(
+                "STREET_MANAGER_SECRET is shorter than 32 characters: make a long random one"
+                " (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or leave it"
+                " empty to keep the Street Manager endpoint off."
             )
         config["SECRET_KEY"] = secret
         config["VAPID_PRIVATE_PEM"] = vapid

@@ -10,7 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 # Paths whose clients are programs, not people: they get JSON problems.
-MACHINE_PREFIXES = ("/api/", "/push/", "/sensors/webhooks/", "/healthz")
+MACHINE_PREFIXES = (
+    "/api/",
+    "/push/",
+    "/sensors/webhooks/",
+    "/healthz",
+    "/roadworks/street-manager",
+)
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:

@@ -10,6 +10,8 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import ColumnElement, func, type_coerce
 
 SRID = 4326
+# British National Grid: Street Manager gives works locations as eastings and northings.
+BNG_SRID = 27700
 # About 50 m at the latitude of London: alert areas are stored no finer than this.
 COARSE_LAT_STEP = 0.00045
 COARSE_LON_STEP = 0.0007
@@ -87,3 +89,29 @@ def buffer_m(geometry: Any, metres: float) -> ColumnElement[Any]:
 def in_grid(geometry: Any, srid: int) -> ColumnElement[Any]:
     """The geometry in another reference system, e.g. British National Grid (27700)."""
     return func.ST_Transform(_sql(geometry), srid)
+
+
+def from_bng_wkt(wkt: str) -> ColumnElement[Any]:
+    """Well-known text in British National Grid (EPSG:27700), such as Street Manager's works
+    location, as a geometry in SRID 4326."""
+    return type_coerce(
+        func.ST_Transform(func.ST_GeomFromText(wkt, BNG_SRID), SRID), Geometry(srid=SRID)
+    )
+
+
+def area_around(geometry: Any, metres: float) -> ColumnElement[Any]:
+    """`buffer_m`, typed as a geometry so the database hands back an element."""
+    return type_coerce(buffer_m(geometry, metres), Geometry(srid=SRID))
+
+
+def grid_bounds(
+    geometry: Any, srid: int
+) -> tuple[ColumnElement[float], ColumnElement[float], ColumnElement[float], ColumnElement[float]]:
+    """The geometry's bounding box in another reference system: (min x, min y, max x, max y)."""
+    grid = in_grid(geometry, srid)
+    return (func.ST_XMin(grid), func.ST_YMin(grid), func.ST_XMax(grid), func.ST_YMax(grid))
+
+
+def same_shape(a: WKBElement | WKTElement, b: WKBElement | WKTElement) -> bool:
+    """True when two stored geometries have the same coordinates (to about a millimetre)."""
+    return bool(to_shape(a).equals_exact(to_shape(b), 1e-8))

@@ -34,6 +34,7 @@ RESERVED_SLUGS = frozenset(
         "static",
         "healthz",
         "sensors",
+        "roadworks",
         "offline",
         "sw.js",
         "language",
