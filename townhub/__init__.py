@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.notices.views import bp as notices
     from townhub.offers.views import bp as offers
     from townhub.ops.views import bp as ops
+    from townhub.posters.views import bp as posters
     from townhub.pwa.views import bp as pwa
     from townhub.roadworks.views import bp as roadworks
 
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         offers,
         events,
         roadworks,
+        posters,
         hubs,
     ):
         app.register_blueprint(blueprint)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -22,6 +22,12 @@ class Tally:
     item_id: int
     ref: str
     count: int
+
+
+@dataclass(frozen=True)
+class PosterScans:
+    last_30_days: int
+    total: int
 
 
 def referring_business(hub: Hub, ref: str | None) -> str:
@@ -69,3 +75,20 @@ def tallies(hub: Hub, day: date) -> list[Tally]:
         .order_by(DailyCount.kind, DailyCount.item_id, DailyCount.ref)
     )
     return [Tally(kind, item_id, ref, int(total)) for kind, item_id, ref, total in rows]
+
+
+def poster_scans(hub: Hub, today: date | None = None) -> dict[str, PosterScans]:
+    """Visits that arrived with each business's poster `ref` (its slug), in the 30 days
+    up to today (Europe/London) and ever. Businesses with no scans are left out."""
+    today = today or utcnow().astimezone(LONDON).date()
+    since = today - timedelta(days=29)
+    rows = db.session.execute(
+        select(
+            DailyCount.ref,
+            func.coalesce(func.sum(DailyCount.count).filter(DailyCount.day >= since), 0),
+            func.sum(DailyCount.count),
+        )
+        .where(DailyCount.hub_id == hub.id, DailyCount.kind == "visit", DailyCount.ref != "")
+        .group_by(DailyCount.ref)
+    )
+    return {ref: PosterScans(int(recent), int(total)) for ref, recent, total in rows}

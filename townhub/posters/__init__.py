@@ -1,0 +1,1 @@
+"""Printable QR posters and stickers that bring residents to a hub, counted per business."""
