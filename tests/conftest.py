@@ -10,7 +10,7 @@ from typing import Any
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
 from werkzeug.test import TestResponse
@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 from tests.support.html import page_problems
 from townhub import create_app
 from townhub.config import DEFAULT_TEST_DATABASE_URL
-from townhub.extensions import db
+from townhub.extensions import db, limiter
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL)
 
@@ -98,6 +98,10 @@ class CheckedClient(FlaskClient):
     """A test client that checks every full HTML page it receives."""
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        # Requests in a test share its app context: forget the last request's user, CSRF
+        # token and language, as a new request would.
+        for name in list(g):
+            g.pop(name)
         response = super().open(*args, **kwargs)
         is_partial = "HX-Request" in (kwargs.get("headers") or {})
         has_page = response.status_code != 204 and not 300 <= response.status_code < 400
@@ -105,6 +109,12 @@ class CheckedClient(FlaskClient):
             problems = page_problems(response.get_data(as_text=True))
             assert not problems, f"{response.request.path}: " + "; ".join(problems)
         return response
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app: Flask) -> None:
+    """Each test starts with no sign-in attempts or reports counted."""
+    limiter.reset()
 
 
 @pytest.fixture

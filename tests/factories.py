@@ -13,6 +13,7 @@ from townhub.accounts.service import hash_password
 from townhub.alerts.models import PushSubscription
 from townhub.businesses.models import Business
 from townhub.common import geo
+from townhub.common.days import london_today
 from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
@@ -21,6 +22,7 @@ from townhub.offers.models import Offer
 from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor
+from townhub.tracker.models import TrackedBusiness, VisitNote
 
 _numbers = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -63,6 +65,8 @@ def make_business(
         "location": geo.point(*at),
         "opening_hours": {"mon": [["09:00", "17:30"]]},
         "status": "approved",
+        # Approved and trusted: its posts go live at once, as most tests expect.
+        "trusted": True,
     }
     return _save(Business(**{**values, **overrides}))
 
@@ -188,3 +192,26 @@ def make_place(
         "position": geo.point(*at),
     }
     return _save(Place(**{**values, **overrides}))
+
+
+def make_tracked(*, hub: Hub | None = None, **overrides: Any) -> TrackedBusiness:
+    """A business on the onboarding tracker, not on Townhub yet unless `business_id` is given."""
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "hub_id": (hub or make_hub()).id,
+        "name": f"Tracked Shop {n}",
+        "address": f"{n} High Street",
+        "category": "groceries",
+        "status": "not_contacted",
+        "next_step": "",
+    }
+    return _save(TrackedBusiness(**{**values, **overrides}))
+
+
+def make_visit_note(*, entry: TrackedBusiness | None = None, **overrides: Any) -> VisitNote:
+    values: dict[str, Any] = {
+        "tracked_business_id": (entry or make_tracked()).id,
+        "visited_on": london_today(),
+        "note": "Owner busy on Saturdays; come back Tuesday morning.",
+    }
+    return _save(VisitNote(**{**values, **overrides}))

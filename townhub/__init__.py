@@ -9,7 +9,7 @@ from flask import Flask, current_app, request
 from flask_babel import get_locale, lazy_gettext
 
 from townhub.config import CONFIGS, BaseConfig
-from townhub.extensions import babel, csrf, db, htmx, login_manager, migrate
+from townhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from townhub.languages.views import NAMES as LANGUAGE_NAMES
 
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
@@ -25,6 +25,11 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     app.config.update(overrides or {})
     config_class.finalise(app.config, app.instance_path)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -63,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = lazy_gettext("Sign in to continue.")
 
@@ -94,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.offers.views import bp as offers
     from townhub.ops.views import bp as ops
     from townhub.posters.views import bp as posters
+    from townhub.manage.profile import bp as profile
+    from townhub.moderation.views import bp as moderation
     from townhub.pwa.views import bp as pwa
     from townhub.roadworks.views import bp as roadworks
 
@@ -103,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
         languages,
         accounts,
         manage,
+        profile,
+        moderation,
         alerts,
         notices,
         footfall,

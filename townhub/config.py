@@ -40,6 +40,9 @@ FROM_ENVIRONMENT = {
     "PUSH_TIMEOUT_SECONDS": "PUSH_TIMEOUT_SECONDS",
     "ALERT_DIGEST_HOUR": "ALERT_DIGEST_HOUR",
     "STREET_MANAGER_SECRET": "STREET_MANAGER_SECRET",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "PROXY_COUNT": "PROXY_COUNT",
+    "HUB_BUSINESS_TARGET": "HUB_BUSINESS_TARGET",
 }
 
 
@@ -79,6 +82,7 @@ class BaseConfig:
     # A form left open on a phone all day must still submit: the token lives as long as
     # the session.
     WTF_CSRF_TIME_LIMIT = None
+    # Requests are small; the photo upload raises its own limit (MAX_PHOTO_BYTES).
     MAX_CONTENT_LENGTH = 1024 * 1024
     WORKER_HEARTBEAT_SECONDS = 10
     WORKER_STALE_SECONDS = 60
@@ -98,6 +102,19 @@ class BaseConfig:
     # The shared secret DfT Street Manager's notifications must carry (POST
     # /roadworks/street-manager?secret=...). Empty: that endpoint is off.
     STREET_MANAGER_SECRET = ""
+    # The pilot's target of active businesses on each hub: the onboarding tracker shows how
+    # far each hub is from it.
+    HUB_BUSINESS_TARGET = 20
+    # Where sign-in and report limits are counted. "memory://" counts in each web process
+    # (so two gunicorn workers allow twice the limit); "redis://..." or "memcached://..."
+    # share the count.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # How many reverse proxies (Caddy) stand in front: their X-Forwarded-For/-Proto/-Host
+    # are trusted, so limits count residents, not the proxy. 0 when nothing is in front.
+    PROXY_COUNT = 0
+    # Photos up to this size are accepted (then re-encoded much smaller).
+    MAX_PHOTO_BYTES = 10 * 1024 * 1024
     SECRET_KEY = ""
     VAPID_PRIVATE_PEM = ""
     TESTING = False

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,5 @@ babel = Babel()
 htmx = HTMX()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+# Limits on sign-in and residents' reports. Storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

@@ -51,7 +51,13 @@ class User(Timestamped, db.Model):  # type: ignore[name-defined,misc]
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The session names the password too, so setting a new password (a reset after a
+        # lost phone) signs every other browser out.
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return (self.password_hash or "")[-12:]
 
 
 class Invite(Timestamped, db.Model):  # type: ignore[name-defined,misc]

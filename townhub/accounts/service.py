@@ -52,8 +52,13 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user a session names, unless their password has changed since it began."""
+    user_id, _, fingerprint = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.password_hash or user.password_fingerprint != fingerprint:
+        return None
+    return user
 
 
 def create_user(*, email: str, name: str, role: str, password: str | None) -> User:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, send_file
 from flask_babel import gettext as _
 
-from townhub.businesses import service
+from townhub.businesses import photos, profile, service
 from townhub.businesses.forms import BusinessSearchForm
 from townhub.common.forms import page_number
 from townhub.common.htmx import render
@@ -49,3 +49,15 @@ def show(hub_slug: str, business_slug: str) -> Response:
         roadwork_feature(roadwork) for roadwork in detail.roadworks
     ]
     return render("businesses/show.html", hub=hub, detail=detail, features=collection(features))
+
+
+@bp.get("/photos/<file_name>")
+def photo(file_name: str) -> Response:
+    """A shop's photo. The name is the content's hash: it never changes, so it is cached
+    for a year."""
+    path = photos.path_of(profile.photo_folder(), file_name)
+    if path is None:
+        abort(404, description=_("There is no photo at this address."))
+    response = send_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 # Paths whose clients are programs, not people: they get JSON problems.
 MACHINE_PREFIXES = (
@@ -17,6 +17,10 @@ MACHINE_PREFIXES = (
     "/healthz",
     "/roadworks/street-manager",
 )
+
+
+# Views taking a photo straight from a phone's camera; every other request stays small.
+UPLOAD_ENDPOINTS = frozenset({"profile.photo"})
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
@@ -44,8 +48,14 @@ def _has_nul(value: object) -> bool:
 
 def refuse_nul_bytes() -> None:
     """PostgreSQL cannot store NUL in text: refuse it up front with a 400, not a crash."""
+    try:
+        form = list(request.form.items())
+    except RequestEntityTooLarge:
+        # The view says so in its own words (a photo form re-renders with the error), or
+        # Flask answers 413.
+        form = []
     if "\x00" in request.path or any(
-        "\x00" in k or "\x00" in v for k, v in [*request.args.items(), *request.form.items()]
+        "\x00" in k or "\x00" in v for k, v in [*request.args.items(), *form]
     ):
         abort(
             400,
@@ -78,7 +88,14 @@ def _hub_in_path() -> Any:
         return None
 
 
+def allow_large_uploads() -> None:
+    """Raise the request size limit for the forms that take a photo."""
+    if request.method == "POST" and request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["MAX_PHOTO_BYTES"] + 64 * 1024
+
+
 def register(app: Flask) -> None:
+    app.before_request(allow_large_uploads)
     app.before_request(refuse_nul_bytes)
 
     @app.errorhandler(HTTPException)

@@ -7,7 +7,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement, WKTElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import ColumnElement, func, type_coerce
+from sqlalchemy import ARRAY, ColumnElement, Float, Select, bindparam, func, select, type_coerce
 
 SRID = 4326
 # British National Grid: Street Manager gives works locations as eastings and northings.
@@ -115,3 +115,32 @@ def grid_bounds(
 def same_shape(a: WKBElement | WKTElement, b: WKBElement | WKTElement) -> bool:
     """True when two stored geometries have the same coordinates (to about a millimetre)."""
     return bool(to_shape(a).equals_exact(to_shape(b), 1e-8))
+
+
+def inside(geometry: Any) -> ColumnElement[Any]:
+    """A point surely inside an area (its centroid may not be, for an L-shaped street)."""
+    return func.ST_PointOnSurface(_sql(geometry))
+
+
+def shape_type(element: WKBElement | WKTElement) -> str:
+    """The shape's kind, as shapely names it: "LineString", "Polygon", "MultiLineString"..."""
+    return str(to_shape(element).geom_type)
+
+
+def is_valid(geometry: Any) -> ColumnElement[bool]:
+    """True when PostGIS accepts the shape as drawn: an area whose edges do not cross, a
+    line with two different points."""
+    return func.ST_IsValid(_sql(geometry))
+
+
+def points_beyond(
+    area: Any, points: Sequence[tuple[float, float]], metres: float
+) -> Select[tuple[int]]:
+    """The places in `points` (counting from 1) of the (lon, lat) points farther than
+    `metres` from `area`, in order: all of them checked in one query."""
+    given = func.unnest(
+        bindparam("lons", [lon for lon, _lat in points], type_=ARRAY(Float)),
+        bindparam("lats", [lat for _lon, lat in points], type_=ARRAY(Float)),
+    ).table_valued("lon", "lat", with_ordinality="place").render_derived(name="given")
+    where = func.ST_SetSRID(func.ST_MakePoint(given.c.lon, given.c.lat), SRID)
+    return select(given.c.place).where(~within_m(area, where, metres)).order_by(given.c.place)

@@ -35,6 +35,7 @@ RESERVED_SLUGS = frozenset(
         "healthz",
         "sensors",
         "roadworks",
+        "photos",
         "offline",
         "sw.js",
         "language",

@@ -6,7 +6,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     Field,
     IntegerField,
     RadioField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from townhub.common.days import london_today
-from townhub.common.forms import PositionFields, QueryForm, category_field, one_of
+from townhub.common.forms import DayField, PositionFields, QueryForm, category_field, one_of
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]
@@ -34,12 +33,14 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     )
     details = TextAreaField(_l("Details (optional)"), validators=[Length(max=1000)])
     terms = TextAreaField(_l("Terms (optional)"), validators=[Length(max=1000)])
-    starts_on = DateField(
+    starts_on = DayField(
         _l("First day of the offer"),
+        invalid=_l("Enter the first day as year-month-day, like 2026-11-28"),
         validators=[DataRequired(_l("Enter the first day of the offer, like 2026-11-28"))],
     )
-    ends_on = DateField(
+    ends_on = DayField(
         _l("Last day of the offer"),
+        invalid=_l("Enter the last day as year-month-day, like 2026-12-05"),
         validators=[DataRequired(_l("Enter the last day of the offer, like 2026-12-05"))],
     )
     reach = RadioField(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from townhub.accounts.models import User
+from townhub.accounts.service import may_manage_hub
 from townhub.alerts.service import queue_offer_alerts
 from townhub.businesses.models import Business
 from townhub.common import geo
@@ -69,7 +70,7 @@ def businesses_for(user: User) -> list[Business]:
     return list(db.session.scalars(query.order_by(Business.name)))
 
 
-def _business_for(user: User, business_id: int) -> Business:
+def business_for(user: User, business_id: int) -> Business:
     business = db.session.get(Business, business_id)
     if business is None:
         raise BusinessNotFound(business_id)
@@ -85,15 +86,20 @@ def geofence_for(business: Business, radius_m: int | None) -> Any:
     return select(Hub.boundary).where(Hub.id == business.hub_id).scalar_subquery()
 
 
-def publish_offer(user: User, draft: OfferDraft) -> Offer:
-    """Create an offer, published (alerts queued) if the business is approved, else pending.
+def goes_live_at_once(user: User, business: Business) -> bool:
+    """A post goes live without waiting for approval when the business is approved and
+    either trusted or posted for by its hub's managers."""
+    return business.status == "approved" and (
+        business.trusted or may_manage_hub(user, business.hub)
+    )
 
-    Raises NotAllowed or BusinessNotFound. Commits.
-    """
-    business = _business_for(user, draft.business_id)
-    offer = Offer(
+
+def _as_offer(business: Business, draft: OfferDraft) -> Offer:
+    return Offer(
         hub_id=business.hub_id,
+        hub=business.hub,
         business_id=business.id,
+        business=business,
         title=draft.title,
         details=draft.details,
         terms=draft.terms,
@@ -101,10 +107,26 @@ def publish_offer(user: User, draft: OfferDraft) -> Offer:
         starts_at=at_london(draft.starts_on),
         ends_at=at_london(draft.ends_on + timedelta(days=1)),
         radius_m=draft.radius_m,
-        geofence=geofence_for(business, draft.radius_m),
         redemption_code=draft.redemption_code or None,
-        status="published" if business.status == "approved" else "pending",
     )
+
+
+def preview_offer(user: User, draft: OfferDraft) -> Offer:
+    """The offer as residents would see it, not stored. Raises NotAllowed or
+    BusinessNotFound."""
+    return _as_offer(business_for(user, draft.business_id), draft)
+
+
+def publish_offer(user: User, draft: OfferDraft) -> Offer:
+    """Create an offer: published (alerts queued) if it may go live at once, else pending
+    approval.
+
+    Raises NotAllowed or BusinessNotFound. Commits.
+    """
+    business = business_for(user, draft.business_id)
+    offer = _as_offer(business, draft)
+    offer.geofence = geofence_for(business, draft.radius_m)
+    offer.status = "published" if goes_live_at_once(user, business) else "pending"
     db.session.add(offer)
     if offer.status == "published":
         offer.published_at = utcnow()
