@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.moderation.views import bp as moderation
     from townhub.pwa.views import bp as pwa
     from townhub.roadworks.views import bp as roadworks
+    from townhub.tracker.views import bp as tracker
 
     for blueprint in (
         ops,
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
         events,
         roadworks,
         posters,
+        tracker,
         hubs,
     ):
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from townhub.notices.models import Notice
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor, SensorQuarantine
+from townhub.tracker.models import TrackedBusiness, VisitNote
 
 __all__ = [
     "AuditEntry",
@@ -32,7 +33,9 @@ __all__ = [
     "Roadwork",
     "Sensor",
     "SensorQuarantine",
+    "TrackedBusiness",
     "User",
+    "VisitNote",
     "WorkerHeartbeat",
     "business_owners",
     "hub_managers",

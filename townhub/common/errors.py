@@ -95,7 +95,8 @@ def allow_large_uploads() -> None:
 
 
 def register(app: Flask) -> None:
-    app.before_request(allow_large_uploads)
+    # First of all, before CSRF protection reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_large_uploads)
     app.before_request(refuse_nul_bytes)
 
     @app.errorhandler(HTTPException)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -17,6 +17,13 @@ from townhub.businesses.models import Business
 from townhub.common import geo
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
+from townhub.demo.onboarding import (
+    ON_TOWNHUB_NEXT_STEPS,
+    ON_TOWNHUB_NOTES,
+    OWNERS_INVITED,
+    OWNERS_SIGNED_IN,
+    PROSPECTS,
+)
 from townhub.demo.places import HUBS, DemoBusiness, DemoEvent, DemoHub, DemoOffer, DemoSensor
 from townhub.events.models import Event
 from townhub.extensions import db
@@ -26,6 +33,8 @@ from townhub.offers.models import Offer
 from townhub.offers.service import geofence_for
 from townhub.roadworks.models import Roadwork
 from townhub.sensors.models import Sensor
+from townhub.tracker import service as tracker
+from townhub.tracker.models import TrackedBusiness, VisitNote
 
 DEMO_PASSWORD = "townhub-demo"  # noqa: S105 - printed in the README for the demo only
 
@@ -130,6 +139,9 @@ def seed(weeks: int = 8) -> str:
         for sensor, demo_sensor in zip(sensors, demo.sensors, strict=True):
             _add_footfall(sensor, demo_sensor.base_hourly, weeks)
     _upsert_demo_users()
+    db.session.flush()
+    for demo in HUBS:
+        _seed_tracker(demo, today.date())
     db.session.commit()
     counts = {
         "hubs": db.session.query(Hub).count(),
@@ -139,6 +151,7 @@ def seed(weeks: int = 8) -> str:
         "roadworks": db.session.query(Roadwork).count(),
         "sensors": db.session.query(Sensor).count(),
         "footfall hours": db.session.query(FootfallCount).count(),
+        "tracked businesses": db.session.query(TrackedBusiness).count(),
     }
     return "Demo data ready: " + ", ".join(f"{n} {what}" for what, n in counts.items())
 
@@ -322,3 +335,90 @@ def _upsert_demo_users() -> None:
             user.businesses = owned
         if role == "hub_manager":
             user.hubs = [south_norwood]
+
+
+def _seed_tracker(demo: DemoHub, today: date) -> None:
+    """The hub's onboarding tracker: its demo businesses (most with an owner who has signed
+    in, a few invited, the rest listed by the team) and shops not on Townhub yet, with
+    visits and next steps. Visits are matched by their words, so a second run moves their
+    dates instead of adding them again."""
+    hub = db.session.scalar(select(Hub).where(Hub.slug == demo.slug))
+    assert hub is not None
+    # The demo manager runs South Norwood; the council admin looks after the others.
+    team_email = "manager@example.org" if demo.slug == "south-norwood" else "admin@example.org"
+    team = db.session.scalar(select(User).where(User.email == team_email))
+    assert team is not None
+    businesses = [
+        db.session.scalar(
+            select(Business).where(Business.hub_id == hub.id, Business.slug == d.slug)
+        )
+        for d in demo.businesses
+    ]
+    signed_in = OWNERS_SIGNED_IN[demo.slug]
+    states = [
+        "active" if i < signed_in else "invited" if i < signed_in + OWNERS_INVITED else "listed"
+        for i in range(len(businesses))
+    ]
+    for business, state in zip(businesses, states, strict=True):
+        assert business is not None
+        if state != "listed":
+            _upsert_demo_owner(business, signed_in=state == "active")
+    tracker.sync_hub(hub)
+    for index, (business, state) in enumerate(zip(businesses, states, strict=True)):
+        assert business is not None
+        entry = db.session.scalar(
+            select(TrackedBusiness).where(TrackedBusiness.business_id == business.id)
+        )
+        assert entry is not None
+        entry.status = "visited"
+        entry.handled_by_id = team.id
+        entry.next_step = ON_TOWNHUB_NEXT_STEPS.get(state, "")
+        entry.next_step_on = today + timedelta(days=index % 9 - 1) if entry.next_step else None
+        _upsert_visit(entry, team, today - timedelta(days=4 + 3 * index), ON_TOWNHUB_NOTES[state])
+    for prospect in PROSPECTS[demo.slug]:
+        entry = db.session.scalar(
+            select(TrackedBusiness).where(
+                TrackedBusiness.hub_id == hub.id,
+                TrackedBusiness.name == prospect.name,
+                TrackedBusiness.business_id.is_(None),
+            )
+        ) or TrackedBusiness(hub_id=hub.id, name=prospect.name)
+        entry.address = prospect.address
+        entry.category = prospect.category
+        entry.status = prospect.status
+        entry.next_step = prospect.next_step
+        entry.next_step_on = (
+            None
+            if prospect.next_step_in_days is None
+            else today + timedelta(days=prospect.next_step_in_days)
+        )
+        entry.handled_by_id = team.id if prospect.visits else None
+        db.session.add(entry)
+        db.session.flush()
+        for days_ago, note in prospect.visits:
+            _upsert_visit(entry, team, today - timedelta(days=days_ago), note)
+
+
+def _upsert_demo_owner(business: Business, *, signed_in: bool) -> None:
+    """An owner account for a demo business: signed in (it has a password), or invited and
+    not signed in yet (no password)."""
+    email = f"owner.{business.slug}@example.org"
+    owner = db.session.scalar(select(User).where(User.email == email)) or User(
+        email=email, role="owner"
+    )
+    owner.name = f"{business.name} (owner)"
+    if not signed_in:
+        owner.password_hash = None
+    elif owner.password_hash is None:
+        owner.password_hash = hash_password(DEMO_PASSWORD)
+    owner.businesses = [business]
+    db.session.add(owner)
+
+
+def _upsert_visit(entry: TrackedBusiness, author: User, visited_on: date, note: str) -> None:
+    visit = db.session.scalar(
+        select(VisitNote).where(VisitNote.tracked_business_id == entry.id, VisitNote.note == note)
+    ) or VisitNote(tracked_business_id=entry.id, note=note)
+    visit.visited_on = visited_on
+    visit.author_id = author.id
+    db.session.add(visit)

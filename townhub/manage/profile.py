@@ -144,21 +144,31 @@ def access(business_id: int) -> BaseResponse | str:
     return _page("profile/access.html", business, form)
 
 
+def _photo_limits() -> tuple[int, int, str]:
+    limit = current_app.config["MAX_PHOTO_BYTES"]
+    megabytes = limit // (1024 * 1024)
+    return limit, megabytes, _("The photo must be smaller than %(mb)s MB", mb=megabytes)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photo_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    """A photo far too big to read: the form again, saying so. Nothing was read or kept."""
+    if request.endpoint != "profile.photo" or not current_user.is_authenticated:
+        raise error
+    business = _business(int((request.view_args or {})["business_id"]))
+    _limit, megabytes, too_large = _photo_limits()
+    form = PhotoForm(formdata=None, data={"alt": business.photo_alt})
+    form.photo.errors = [too_large]
+    return _page("profile/photo.html", business, form, megabytes=megabytes), 413
+
+
 @bp.route("/<int:business_id>/photo", methods=["GET", "POST"])
 @login_required
 def photo(business_id: int) -> BaseResponse | str:
     business = _business(business_id)
-    limit = current_app.config["MAX_PHOTO_BYTES"]
-    megabytes = limit // (1024 * 1024)
-    too_large = _("The photo must be smaller than %(mb)s MB", mb=megabytes)
-    try:
-        form = PhotoForm(data={"alt": business.photo_alt})
-        submitted = form.validate_on_submit()
-    except RequestEntityTooLarge:
-        form = PhotoForm(formdata=None, data={"alt": business.photo_alt})
-        form.photo.errors = [too_large]
-        submitted = False
-    if submitted:
+    limit, megabytes, too_large = _photo_limits()
+    form = PhotoForm(data={"alt": business.photo_alt})
+    if form.validate_on_submit():
         upload = form.photo.data
         data = upload.read(limit + 1) if upload and upload.filename else b""
         if len(data) > limit:
