@@ -43,6 +43,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     _recreate_test_database()
     os.environ["TOWNHUB_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
     application = create_app("test", {"SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL})
+    application.test_client_class = CheckedClient
     with application.app_context():
         flask_migrate.upgrade()
     yield application

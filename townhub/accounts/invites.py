@@ -160,7 +160,9 @@ def new_link(actor: User, owner: User) -> IssuedInvite:
 
 def usable_invite(token: str, now: datetime | None = None) -> Invite:
     """The unused, unexpired invite for this token; raises InviteUnusable."""
-    invite = db.session.scalar(select(Invite).where(Invite.token_hash == _hash(token)))
+    invite: Invite | None = db.session.scalar(
+        select(Invite).where(Invite.token_hash == _hash(token))
+    )
     if invite is None or invite.used_at is not None or invite.expires_at <= (now or utcnow()):
         raise InviteUnusable(token[:6])
     return invite
@@ -176,7 +178,7 @@ def accept(token: str, password: str) -> User:
     if locked is None:
         raise InviteUnusable(token[:6])
     locked.used_at = utcnow()
-    user = locked.user
+    user: User = locked.user
     user.password_hash = hash_password(password)
     db.session.commit()
     return user

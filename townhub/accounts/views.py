@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from flask import (
     Blueprint,
     Response,
@@ -20,6 +22,9 @@ from townhub.accounts.forms import NewBusinessForm, SetPasswordForm, SignInForm
 from townhub.accounts.models import Invite, User
 from townhub.common.lookups import managed_hub
 from townhub.extensions import db, limiter, login_manager
+from townhub.hubs.models import Hub
+from townhub.tracker import service as tracker
+from townhub.tracker.models import TrackedBusiness
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage")
 login_manager.user_loader(service.load_user)
@@ -29,7 +34,8 @@ SHOWN_ONCE = "new_links"
 
 
 def _too_many() -> str:
-    return _("Too many attempts. Wait a few minutes, then try again.")
+    # Flask-Limiter calls it for each refusal, so the message follows the page's language.
+    return str(_("Too many attempts. Wait a few minutes, then try again."))
 
 
 def _posted_email() -> str:
@@ -38,9 +44,12 @@ def _posted_email() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 # Per address, and per account so that many addresses cannot guess one password.
-@limiter.limit("10 per minute;50 per hour", methods=["POST"], error_message=_too_many)
+@limiter.limit("10 per minute;50 per hour", methods=["POST"], error_message=cast(str, _too_many))
 @limiter.limit(
-    "5 per minute;20 per hour", methods=["POST"], key_func=_posted_email, error_message=_too_many
+    "5 per minute;20 per hour",
+    methods=["POST"],
+    key_func=_posted_email,
+    error_message=cast(str, _too_many),
 )
 def sign_in() -> BaseResponse | str:
     form = SignInForm()
@@ -72,7 +81,11 @@ def sign_out() -> Response | BaseResponse:
 def new_business(hub_slug: str) -> BaseResponse | str:
     """A hub manager adds a business and gets a link (and QR code) for its owner."""
     hub = managed_hub(hub_slug, _("Only this hub's managers can add businesses to it."))
+    entry = _tracked(hub)
     form = NewBusinessForm()
+    if request.method == "GET" and entry is not None:
+        form.name.data, form.address.data = entry.name, entry.address
+        form.category.data = entry.category
     if form.validate_on_submit():
         new = invites.NewBusiness(
             name=form.name.data.strip(),
@@ -91,6 +104,8 @@ def new_business(hub_slug: str) -> BaseResponse | str:
                 )
             )
         else:
+            if entry is not None:
+                tracker.link_business(entry, business)
             if issued is None:
                 flash(
                     _(
@@ -120,6 +135,17 @@ def new_link(user_id: str) -> BaseResponse:
     return _show_link_once(issued)
 
 
+def _tracked(hub: Hub) -> TrackedBusiness | None:
+    """The onboarding tracker's entry this business comes from (`?tracked=`), if any."""
+    tracked = request.args.get("tracked", "")
+    if not tracked:
+        return None
+    try:
+        return tracker.entry_for(hub, int(tracked)) if tracked.isdigit() else None
+    except tracker.EntryNotFound:
+        abort(404, description=_("The tracker has no such business."))
+
+
 def _show_link_once(issued: invites.IssuedInvite) -> BaseResponse:
     # Only the token's hash is stored: the link can be shown now, never again.
     session[SHOWN_ONCE] = {**session.get(SHOWN_ONCE, {}), str(issued.invite.id): issued.token}
@@ -143,7 +169,7 @@ def invite_link(invite_id: int) -> str:
 
 
 @bp.route("/welcome/<token>", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"], error_message=_too_many)
+@limiter.limit("10 per minute", methods=["POST"], error_message=cast(str, _too_many))
 def accept_invite(token: str) -> BaseResponse | tuple[str, int] | str:
     """The owner opens the link on their phone and sets a password."""
     try:

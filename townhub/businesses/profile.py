@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -77,7 +77,7 @@ def move(business: Business, lon: float, lat: float) -> Business:
     )
     if not near_hub:
         raise TooFarAway((lon, lat))
-    business.location = position
+    business.location = cast(Any, position)
     db.session.commit()
     return business
 

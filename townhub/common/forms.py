@@ -101,8 +101,10 @@ class _OwnMessage:
     """A date or time field whose "not a valid date" message is ours (and translated),
     not WTForms' English one."""
 
+    data: Any
+
     def __init__(self, *args: Any, invalid: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         self.invalid = invalid
 
     def process_formdata(self, valuelist: list[Any]) -> None:

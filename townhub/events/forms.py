@@ -52,7 +52,7 @@ class EventForm(FlaskForm):  # type: ignore[misc]
     )
 
     def validate_business_id(self, field: Any) -> None:
-        if field.data not in {str(value) for value, _label in field.choices}:
+        if field.data not in {str(choice.value) for choice in field.choices}:
             raise ValidationError(_l("Choose who is running the event"))
 
     def validate_day(self, field: Any) -> None:

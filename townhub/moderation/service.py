@@ -4,6 +4,7 @@ reports, and the audit log of every action, readable by the council."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -157,7 +158,7 @@ def waiting(hub_ids: list[int]) -> dict[int, int]:
 
 def _find(kind: str, item_id: int) -> Item | None:
     model = MODELS.get(kind)
-    return db.session.get(model, item_id) if model else None
+    return cast(Item | None, db.session.get(model, item_id)) if model else None
 
 
 def item_for(actor: User, hub: Hub, kind: str, item_id: int) -> Item:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -7,7 +9,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from townhub.common.lookups import hub_or_404, managed_hub, resident_hub
 from townhub.common.security import require_same_origin
-from townhub.extensions import limiter
+from townhub.extensions import csrf, limiter
 from townhub.hubs.models import Hub
 from townhub.moderation import service
 from townhub.moderation.forms import ApproveForm, HideForm, ReportForm
@@ -127,11 +129,12 @@ def audit() -> str:
 
 
 def _too_many_reports() -> str:
-    return _("You have sent several reports in a short time. Try again in an hour.")
+    return str(_("You have sent several reports in a short time. Try again in an hour."))
 
 
 @bp.route(f"/<hub_slug>/report/{KINDS}/<int:item_id>", methods=["GET", "POST"])
-@limiter.limit("5 per hour", methods=["POST"], error_message=_too_many_reports)
+@csrf.exempt
+@limiter.limit("5 per hour", methods=["POST"], error_message=cast(str, _too_many_reports))
 def report(hub_slug: str, kind: str, item_id: int) -> BaseResponse | str:
     """A resident reports a business, offer or event to the high street team."""
     hub = resident_hub(hub_slug)
