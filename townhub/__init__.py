@@ -95,13 +95,13 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.footfall.views import bp as footfall
     from townhub.hubs.views import bp as hubs
     from townhub.languages.views import bp as languages
+    from townhub.manage.profile import bp as profile
     from townhub.manage.views import bp as manage
+    from townhub.moderation.views import bp as moderation
     from townhub.notices.views import bp as notices
     from townhub.offers.views import bp as offers
     from townhub.ops.views import bp as ops
     from townhub.posters.views import bp as posters
-    from townhub.manage.profile import bp as profile
-    from townhub.moderation.views import bp as moderation
     from townhub.pwa.views import bp as pwa
     from townhub.roadworks.views import bp as roadworks
     from townhub.tracker.views import bp as tracker
