@@ -20,6 +20,13 @@
   // For the page scripts that load after this one (alerts.js).
   window.Townhub = { announce: announce };
 
+  // A form sent back with errors: take keyboard and screen-reader users to the summary,
+  // whose links lead to each field (the GOV.UK pattern).
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
+  });
+
   // After HTMX swaps a region, move focus to its error summary or heading so keyboard
   // and screen-reader users land on what changed.
   document.addEventListener("htmx:afterSwap", function (event) {
