@@ -23,6 +23,7 @@ from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.hubs.models import Hub, Place
+from townhub.jobs.models import Job
 from townhub.jobs.service import enqueue
 from townhub.offers.models import Offer
 from townhub.roadworks.models import Roadwork
@@ -430,3 +431,22 @@ def queue_roadwork_alerts(roadwork: Roadwork) -> None:
     reminder = roadwork.starts_at - timedelta(days=1)
     if reminder > utcnow():
         enqueue("push_item", {"kind": "roadwork", "id": roadwork.id, "reminder": True}, reminder)
+
+
+def move_roadwork_reminder(roadwork: Roadwork) -> None:
+    """After the works' first day changed: move the queued "start tomorrow" reminder to the
+    day before the new first day, or drop it when that day has passed. Queues no new
+    alert: residents heard about the works when they were posted."""
+    reminder = roadwork.starts_at - timedelta(days=1)
+    queued = db.session.scalars(
+        select(Job).where(
+            Job.kind == "push_item",
+            Job.status == "queued",
+            Job.payload.contains({"kind": "roadwork", "id": roadwork.id, "reminder": True}),
+        )
+    )
+    for job in queued:
+        if reminder > utcnow():
+            job.run_at = reminder
+        else:
+            db.session.delete(job)

@@ -133,14 +133,16 @@ def is_valid(geometry: Any) -> ColumnElement[bool]:
     return func.ST_IsValid(_sql(geometry))
 
 
-def points_beyond(
-    area: Any, points: Sequence[tuple[float, float]], metres: float
-) -> Select[tuple[int]]:
+def points_beyond(area: Any, points: Sequence[tuple[float, float]], metres: float) -> Select[int]:
     """The places in `points` (counting from 1) of the (lon, lat) points farther than
     `metres` from `area`, in order: all of them checked in one query."""
-    given = func.unnest(
-        bindparam("lons", [lon for lon, _lat in points], type_=ARRAY(Float)),
-        bindparam("lats", [lat for _lon, lat in points], type_=ARRAY(Float)),
-    ).table_valued("lon", "lat", with_ordinality="place").render_derived(name="given")
+    given = (
+        func.unnest(
+            bindparam("lons", [lon for lon, _lat in points], type_=ARRAY(Float)),
+            bindparam("lats", [lat for _lon, lat in points], type_=ARRAY(Float)),
+        )
+        .table_valued("lon", "lat", with_ordinality="place")
+        .render_derived(name="given")
+    )
     where = func.ST_SetSRID(func.ST_MakePoint(given.c.lon, given.c.lat), SRID)
     return select(given.c.place).where(~within_m(area, where, metres)).order_by(given.c.place)

@@ -16,7 +16,7 @@ from townhub.moderation.forms import ApproveForm, HideForm, ReportForm
 
 bp = Blueprint("moderation", __name__)
 
-KINDS = "<any(business, offer, event):kind>"
+KINDS = "<any(business,offer,event):kind>"
 
 
 def _hub(hub_slug: str) -> Hub:

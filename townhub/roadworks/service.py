@@ -6,20 +6,24 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import ColumnElement, and_, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from townhub.alerts.service import queue_roadwork_alerts
+from townhub.accounts.models import User
+from townhub.alerts.service import move_roadwork_reminder, queue_roadwork_alerts
 from townhub.businesses.models import Business
 from townhub.common import geo
+from townhub.common.days import at_london, london_today
+from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.hubs.models import Hub
+from townhub.moderation.service import record
 from townhub.roadworks.models import Roadwork
 from townhub.roadworks.streetmanager import (
     Entry,
@@ -107,6 +111,378 @@ def travel_news(hub: Hub, now: datetime | None = None) -> TravelNews:
         in_force=[n for n in news if n.roadwork.starts_at <= now],
         coming=[n for n in news if n.roadwork.starts_at > now],
     )
+
+
+# Posted by the high street team ------------------------------------------------------------
+
+# Works the high street team enters by hand (Street Manager's come in as STREET_MANAGER).
+BY_HAND = "hub"
+# Every point of the works must be this close to the hub's boundary, and of a diversion
+# this close: a diversion may take traffic round by the main roads outside the high street.
+WORKS_NEAR_HUB_M = 500
+DIVERSION_NEAR_HUB_M = 2000
+# A reference made for works posted without one: HUB-2026-0001, counted per hub and year.
+REFERENCE_PREFIX = "HUB"
+REFERENCE_ATTEMPTS = 3
+# How traffic is managed, as stored: English words, like Street Manager's.
+TRAFFIC_MANAGEMENT = {
+    "road_closed": "Road closure",
+    "lane_closure": "Lane closure",
+    "traffic_lights": "Temporary traffic lights",
+    "stop_go": "Stop/go boards",
+    "pavement_closed": "Pavement closed",
+    "none": "No traffic management",
+}
+
+
+@dataclass(frozen=True)
+class TypedPoint:
+    """A point typed (or tapped) into the form: its line in the box, longitude, latitude."""
+
+    line: int
+    lon: float
+    lat: float
+
+    def typed(self) -> str:
+        """As the form asks for it: latitude, longitude."""
+        return f"{self.lat:g}, {self.lon:g}"
+
+
+@dataclass(frozen=True)
+class RoadworkDetails:
+    """What the high street team says about works, checked for form and size by the form.
+    An empty `reference` means: make one. `area` closes the works' points into a shape."""
+
+    street: str
+    description: str
+    reference: str
+    first_day: date
+    last_day: date
+    traffic_management: str
+    works: tuple[TypedPoint, ...]
+    area: bool
+    diversion: tuple[TypedPoint, ...]
+    diversion_text: str
+
+
+class RoadworkNotFound(LookupError):
+    """No roadworks with this id on this hub."""
+
+
+class NotEditable(Exception):
+    """These works come from Street Manager: they are changed there, not by hand."""
+
+
+class RoadworkRejected(ValueError):
+    """The works cannot be stored as they are; `problems` maps each form field to why."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {why}" for name, why in problems.items()))
+        self.problems = problems
+
+
+def upcoming_roadworks(hub: Hub, now: datetime | None = None) -> list[Roadwork]:
+    """The hub's works in force now or still to come, soonest first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Roadwork)
+            .where(Roadwork.hub_id == hub.id, Roadwork.ends_at > now)
+            .order_by(Roadwork.starts_at, Roadwork.id)
+        )
+    )
+
+
+def editable_roadwork(hub: Hub, roadwork_id: int) -> Roadwork:
+    """Works of this hub that its team may change; raises RoadworkNotFound (none here) or
+    NotEditable (they come from Street Manager)."""
+    roadwork = db.session.get(Roadwork, roadwork_id)
+    if roadwork is None or roadwork.hub_id != hub.id:
+        raise RoadworkNotFound(roadwork_id)
+    if roadwork.source == STREET_MANAGER or geo.shape_type(roadwork.geometry) not in {
+        "LineString",
+        "Polygon",
+    }:
+        raise NotEditable(roadwork_id)
+    return roadwork
+
+
+def drawn_points(
+    roadwork: Roadwork,
+) -> tuple[list[tuple[float, float]], bool, list[tuple[float, float]]]:
+    """The works' points as (lon, lat), whether they close into an area (the closing point
+    left off), and the diversion's points."""
+    area = geo.shape_type(roadwork.geometry) == "Polygon"
+    works = geo.coordinates(roadwork.geometry)
+    if area:
+        works = works[:-1]
+    diversion = geo.coordinates(roadwork.diversion) if roadwork.diversion is not None else []
+    return works, area, diversion
+
+
+def preview_roadwork(
+    hub: Hub, details: RoadworkDetails, roadwork: Roadwork | None = None
+) -> Roadwork:
+    """The works as residents would see them, checked but not stored (a new Roadwork kept
+    out of the session). Raises RoadworkRejected."""
+    _check(hub, details, roadwork)
+    draft = Roadwork(
+        hub_id=hub.id,
+        reference=details.reference or (roadwork.reference if roadwork else ""),
+        source=roadwork.source if roadwork else BY_HAND,
+    )
+    if roadwork is not None:
+        draft.id = roadwork.id
+    starts_at, ends_at = _times(details, roadwork)
+    _fill(draft, details, starts_at, ends_at)
+    return draft
+
+
+def post_roadwork(author: User, hub: Hub, details: RoadworkDetails) -> Roadwork:
+    """Store new works by the high street team and queue their alerts, in one transaction;
+    a reference is made when none is given. The caller checks the author may manage the
+    hub. Raises RoadworkRejected. Commits."""
+    _check(hub, details, None)
+    starts_at, ends_at = _times(details, None)
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        roadwork = Roadwork(
+            hub_id=hub.id,
+            reference=details.reference or _next_reference(hub),
+            source=BY_HAND,
+        )
+        _fill(roadwork, details, starts_at, ends_at)
+        try:
+            with db.session.begin_nested():
+                db.session.add(roadwork)
+        except IntegrityError as error:
+            # Someone else took the reference between the check and now.
+            if not _is_reference_clash(error):
+                raise
+            if details.reference:
+                raise RoadworkRejected(_reference_in_use(details.reference)) from None
+            continue
+        break
+    else:
+        raise RoadworkRejected({"reference": _("A reference could not be made. Type one.")})
+    queue_roadwork_alerts(roadwork)
+    record(
+        author,
+        "roadwork_posted",
+        hub_id=hub.id,
+        subject_kind="roadwork",
+        subject_id=roadwork.id,
+        subject_title=f"{roadwork.reference}: {roadwork.street}",
+    )
+    db.session.commit()
+    return roadwork
+
+
+def change_roadwork(author: User, roadwork: Roadwork, details: RoadworkDetails) -> Roadwork:
+    """Store changes to works posted by hand. Sends no alert again: residents heard about
+    the works when they were posted; a moved first day moves the queued "start tomorrow"
+    reminder with it. A day left as it was keeps its exact time (works ended early stay
+    ended). An empty reference keeps the one the works have. Raises RoadworkRejected.
+    Commits."""
+    _check(roadwork.hub, details, roadwork)
+    starts_at, ends_at = _times(details, roadwork)
+    moved = starts_at != roadwork.starts_at
+    if details.reference:
+        roadwork.reference = details.reference
+    _fill(roadwork, details, starts_at, ends_at)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        if not _is_reference_clash(error):
+            raise
+        raise RoadworkRejected(_reference_in_use(details.reference)) from None
+    if moved:
+        move_roadwork_reminder(roadwork)
+    record(
+        author,
+        "roadwork_changed",
+        hub_id=roadwork.hub_id,
+        subject_kind="roadwork",
+        subject_id=roadwork.id,
+        subject_title=f"{roadwork.reference}: {roadwork.street}",
+    )
+    db.session.commit()
+    return roadwork
+
+
+def end_roadwork(author: User, roadwork: Roadwork, now: datetime | None = None) -> Roadwork:
+    """End works early, now: they leave the travel page at once and no alert or reminder
+    goes out for them. Works already ended are left as they are. Commits."""
+    now = now or utcnow()
+    if roadwork.ends_at > now:
+        _close(roadwork, now)
+        record(
+            author,
+            "roadwork_ended",
+            hub_id=roadwork.hub_id,
+            subject_kind="roadwork",
+            subject_id=roadwork.id,
+            subject_title=f"{roadwork.reference}: {roadwork.street}",
+        )
+        db.session.commit()
+    return roadwork
+
+
+def last_day_of(roadwork: Roadwork) -> date:
+    """The last London day the works run on (an end at midnight means the day before)."""
+    return (roadwork.ends_at - timedelta(microseconds=1)).astimezone(LONDON).date()
+
+
+def first_day_of(roadwork: Roadwork) -> date:
+    return roadwork.starts_at.astimezone(LONDON).date()
+
+
+def _times(details: RoadworkDetails, roadwork: Roadwork | None) -> tuple[datetime, datetime]:
+    """From the start of the first London day to the end of the last; a day not changed
+    keeps the works' own time."""
+    starts_at = at_london(details.first_day)
+    ends_at = at_london(details.last_day + timedelta(days=1))
+    if roadwork is not None:
+        if details.first_day == first_day_of(roadwork):
+            starts_at = roadwork.starts_at
+        if details.last_day == last_day_of(roadwork) and roadwork.ends_at > starts_at:
+            ends_at = roadwork.ends_at
+    return starts_at, ends_at
+
+
+def _fill(
+    roadwork: Roadwork, details: RoadworkDetails, starts_at: datetime, ends_at: datetime
+) -> None:
+    works = [(point.lon, point.lat) for point in details.works]
+    # Well-known text going in; the database hands back binary (the column's type).
+    geometry: Any = geo.polygon(works) if details.area else geo.line(works)
+    diversion: Any = (
+        geo.line([(point.lon, point.lat) for point in details.diversion])
+        if details.diversion
+        else None
+    )
+    roadwork.street = details.street
+    roadwork.description = details.description
+    roadwork.traffic_management = details.traffic_management
+    roadwork.starts_at = starts_at
+    roadwork.ends_at = ends_at
+    roadwork.geometry = geometry
+    roadwork.diversion = diversion
+    roadwork.diversion_text = details.diversion_text
+
+
+def _check(hub: Hub, details: RoadworkDetails, roadwork: Roadwork | None) -> None:
+    """Raises RoadworkRejected with every problem `problems` finds."""
+    found = problems(
+        hub,
+        works=details.works,
+        area=details.area,
+        diversion=details.diversion,
+        reference=details.reference,
+        roadwork=roadwork,
+    )
+    if found:
+        raise RoadworkRejected(found)
+
+
+def problems(
+    hub: Hub,
+    *,
+    works: tuple[TypedPoint, ...],
+    area: bool,
+    diversion: tuple[TypedPoint, ...],
+    reference: str,
+    roadwork: Roadwork | None = None,
+) -> dict[str, str]:
+    """What the database finds wrong, by form field: a point far from the hub, an area
+    whose edges cross, a reference other works of the hub use. Empty points or reference
+    are not checked, so a form with other errors can be checked as far as it goes."""
+    found: dict[str, str] = {}
+    far = _far_point(hub, works, WORKS_NEAR_HUB_M)
+    if far is not None:
+        found["works_points"] = _(
+            "Line %(line)d of the points along the works (%(point)s) is more than %(metres)d"
+            " metres from %(hub)s. Check the numbers, or draw the works on the map.",
+            line=far.line,
+            point=far.typed(),
+            metres=WORKS_NEAR_HUB_M,
+            hub=hub.name,
+        )
+    elif len(works) >= (3 if area else 2) and not _valid(works, area):
+        found["works_points"] = (
+            _("The edges of the area cross each other. Put the points in order around the edge.")
+            if area
+            else _("The points along the works are all in the same place. Add another point.")
+        )
+    far = _far_point(hub, diversion, DIVERSION_NEAR_HUB_M)
+    if far is not None:
+        found["diversion_points"] = _(
+            "Line %(line)d of the points along the diversion (%(point)s) is more than %(km)d km"
+            " from %(hub)s. Check the numbers, or draw the diversion on the map.",
+            line=far.line,
+            point=far.typed(),
+            km=DIVERSION_NEAR_HUB_M // 1000,
+            hub=hub.name,
+        )
+    elif len(diversion) >= 2 and not _valid(diversion, area=False):
+        found["diversion_points"] = _(
+            "The points along the diversion are all in the same place. Add another point."
+        )
+    if reference and _reference_taken(hub, reference, roadwork):
+        found.update(_reference_in_use(reference))
+    return found
+
+
+def _far_point(hub: Hub, points: tuple[TypedPoint, ...], metres: float) -> TypedPoint | None:
+    """The first point farther than `metres` from the hub's boundary, if any."""
+    if not points:
+        return None
+    place = db.session.scalar(
+        geo.points_beyond(hub.boundary, [(p.lon, p.lat) for p in points], metres).limit(1)
+    )
+    return None if place is None else points[place - 1]
+
+
+def _valid(points: tuple[TypedPoint, ...], area: bool) -> bool:
+    lon_lat = [(point.lon, point.lat) for point in points]
+    return bool(
+        db.session.scalar(select(geo.is_valid(geo.polygon(lon_lat) if area else geo.line(lon_lat))))
+    )
+
+
+def _reference_taken(hub: Hub, reference: str, roadwork: Roadwork | None) -> bool:
+    query = select(Roadwork.id).where(
+        Roadwork.hub_id == hub.id, func.lower(Roadwork.reference) == reference.lower()
+    )
+    if roadwork is not None:
+        query = query.where(Roadwork.id != roadwork.id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _is_reference_clash(error: IntegrityError) -> bool:
+    return "uq_roadworks_hub_reference" in str(error.orig)
+
+
+def _reference_in_use(reference: str) -> dict[str, str]:
+    return {
+        "reference": _(
+            "Other roadworks on this high street already use the reference %(reference)s."
+            " Type a different one, or leave it empty to get a new one.",
+            reference=reference,
+        )
+    }
+
+
+def _next_reference(hub: Hub) -> str:
+    """The hub's next free reference for this year: HUB-2026-0001, HUB-2026-0002..."""
+    prefix = f"{REFERENCE_PREFIX}-{london_today().year}-"
+    taken = db.session.scalars(
+        select(Roadwork.reference).where(
+            Roadwork.hub_id == hub.id, Roadwork.reference.startswith(prefix, autoescape=True)
+        )
+    )
+    numbers = [int(ref[len(prefix) :]) for ref in taken if ref[len(prefix) :].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
 # Street Manager ---------------------------------------------------------------------------

@@ -4,16 +4,33 @@ import hmac
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from townhub.businesses.models import Business
 from townhub.common.errors import problem
 from townhub.common.htmx import render
-from townhub.common.lookups import resident_hub
+from townhub.common.lookups import managed_hub, resident_hub
 from townhub.common.maps import collection, feature, roadwork_feature
+from townhub.common.models import utcnow
 from townhub.extensions import csrf
+from townhub.hubs.models import Hub
 from townhub.roadworks import service, streetmanager
+from townhub.roadworks.forms import EndRoadworkForm, RoadworkForm
+from townhub.roadworks.models import Roadwork
 
 bp = Blueprint("roadworks", __name__)
 
@@ -28,6 +45,117 @@ def travel(hub_slug: str) -> Response:
     hub = resident_hub(hub_slug)
     news = service.travel_news(hub)
     return render("roadworks/travel.html", hub=hub, news=news, features=_features(news))
+
+
+# The high street team's own roadworks --------------------------------------------------
+
+
+def _refusal() -> str:
+    return str(_("Only this hub's managers can post and change its roadworks."))
+
+
+@bp.get("/manage/hubs/<hub_slug>/roadworks")
+@login_required
+def manage(hub_slug: str) -> str:
+    hub = managed_hub(hub_slug, _refusal())
+    roadworks = service.upcoming_roadworks(hub)
+    return render_template("roadworks/manage.html", managed=hub, roadworks=roadworks, now=utcnow())
+
+
+@bp.route("/manage/hubs/<hub_slug>/roadworks/new", methods=["GET", "POST"])
+@login_required
+def new(hub_slug: str) -> BaseResponse | str:
+    hub = managed_hub(hub_slug, _refusal())
+    form = RoadworkForm()
+    preview = None
+    if form.validate_with(hub):
+        try:
+            if form.preview.data:
+                preview = service.preview_roadwork(hub, form.details())
+            else:
+                roadwork = service.post_roadwork(current_user, hub, form.details())
+                flash(
+                    _(
+                        "The roadworks on %(street)s are posted (reference %(reference)s)."
+                        " Residents who chose roadworks alerts are told.",
+                        street=roadwork.street,
+                        reference=roadwork.reference,
+                    )
+                )
+                return redirect(url_for("roadworks.manage", hub_slug=hub.slug), 303)
+        except service.RoadworkRejected as rejected:
+            form.reject(rejected.problems)
+    return _form_page(hub, form, preview)
+
+
+@bp.route("/manage/hubs/<hub_slug>/roadworks/<int:roadwork_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(hub_slug: str, roadwork_id: int) -> BaseResponse | str:
+    hub = managed_hub(hub_slug, _refusal())
+    roadwork = _editable(hub, roadwork_id)
+    ending = EndRoadworkForm(prefix="end")
+    if ending.end.data and ending.validate_on_submit():
+        service.end_roadwork(current_user, roadwork)
+        flash(_("The roadworks on %(street)s have ended.", street=roadwork.street))
+        return redirect(url_for("roadworks.manage", hub_slug=hub.slug), 303)
+    form = RoadworkForm.to_change(roadwork)
+    preview = None
+    if form.validate_with(hub, roadwork):
+        try:
+            if form.preview.data:
+                preview = service.preview_roadwork(hub, form.details(), roadwork)
+            else:
+                service.change_roadwork(current_user, roadwork, form.details())
+                flash(
+                    _(
+                        "The changes to the roadworks on %(street)s are saved.",
+                        street=roadwork.street,
+                    )
+                )
+                return redirect(url_for("roadworks.manage", hub_slug=hub.slug), 303)
+        except service.RoadworkRejected as rejected:
+            form.reject(rejected.problems)
+    return _form_page(hub, form, preview, roadwork=roadwork, ending=ending)
+
+
+def _editable(hub: Hub, roadwork_id: int) -> Roadwork:
+    try:
+        return service.editable_roadwork(hub, roadwork_id)
+    except service.RoadworkNotFound:
+        abort(404, description=_("This hub has no roadworks at this address."))
+    except service.NotEditable:
+        abort(
+            403,
+            description=_(
+                "These roadworks come from Street Manager. The company doing the works changes"
+                " them there, and the changes arrive here by themselves."
+            ),
+        )
+
+
+def _form_page(
+    hub: Hub,
+    form: RoadworkForm,
+    preview: Roadwork | None,
+    roadwork: Roadwork | None = None,
+    ending: EndRoadworkForm | None = None,
+) -> str:
+    preview_features = None
+    if preview is not None:
+        news = service.TravelNews(in_force=[service.RoadworkNews(preview, [])], coming=[])
+        preview_features = _features(news)
+    return render_template(
+        "roadworks/form.html",
+        managed=hub,
+        form=form,
+        form_has_errors=bool(form.errors),
+        roadwork=roadwork,
+        ending=ending,
+        now=utcnow(),
+        preview=preview,
+        preview_features=preview_features,
+        outline=collection([feature(hub.boundary, "hub", hub.name)]),
+    )
 
 
 @bp.post("/roadworks/street-manager")
