@@ -67,7 +67,7 @@ EXPECTED = {
     "POST /manage/hubs/<hub_slug>/businesses/new",
     "GET /manage/hubs/<hub_slug>/moderation",
     "GET /manage/hubs/<hub_slug>/moderation/<any(business,offer,event):kind>/<int:item_id>/hide",
-    "POST /manage/hubs/<hub_slug>/moderation/<any(business,offer,event):kind>/<int:item_id>/approve",
+    "POST /manage/hubs/<hub_slug>/moderation/<any(business,offer,event):kind>/<int:item_id>/approve",  # noqa: E501
     "POST /manage/hubs/<hub_slug>/moderation/<any(business,offer,event):kind>/<int:item_id>/hide",
     "POST /manage/hubs/<hub_slug>/moderation/<any(business,offer,event):kind>/<int:item_id>/show",
     "POST /manage/hubs/<hub_slug>/reports/<int:report_id>/dismiss",
