@@ -265,16 +265,20 @@ def post_roadwork(author: User, hub: Hub, details: RoadworkDetails) -> Roadwork:
     else:
         raise RoadworkRejected({"reference": _("A reference could not be made. Type one.")})
     queue_roadwork_alerts(roadwork)
+    _record(author, "roadwork_posted", roadwork)
+    db.session.commit()
+    return roadwork
+
+
+def _record(author: User, action: str, roadwork: Roadwork) -> None:
     record(
         author,
-        "roadwork_posted",
-        hub_id=hub.id,
+        action,
+        hub_id=roadwork.hub_id,
         subject_kind="roadwork",
         subject_id=roadwork.id,
         subject_title=f"{roadwork.reference}: {roadwork.street}",
     )
-    db.session.commit()
-    return roadwork
 
 
 def change_roadwork(author: User, roadwork: Roadwork, details: RoadworkDetails) -> Roadwork:
@@ -298,14 +302,7 @@ def change_roadwork(author: User, roadwork: Roadwork, details: RoadworkDetails) 
         raise RoadworkRejected(_reference_in_use(details.reference)) from None
     if moved:
         move_roadwork_reminder(roadwork)
-    record(
-        author,
-        "roadwork_changed",
-        hub_id=roadwork.hub_id,
-        subject_kind="roadwork",
-        subject_id=roadwork.id,
-        subject_title=f"{roadwork.reference}: {roadwork.street}",
-    )
+    _record(author, "roadwork_changed", roadwork)
     db.session.commit()
     return roadwork
 
