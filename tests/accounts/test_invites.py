@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_business, make_hub, make_user
-from tests.support.forms import sign_in, submit
+from tests.support.forms import csrf_token, sign_in, submit
 from townhub.accounts.models import Invite, User
 from townhub.businesses.models import Business
 from townhub.common.models import utcnow
@@ -199,12 +199,9 @@ def test_only_the_hubs_managers_can_add_businesses(app: Flask, client: FlaskClie
         browser = app.test_client()
         sign_in(browser, user.email, PASSWORD)
         assert browser.get("/manage/hubs/south-norwood/businesses/new").status_code == 403
-        token = re.search(
-            r'name="csrf_token" value="([^"]+)"', browser.get("/manage/").get_data(as_text=True)
-        )
         response = browser.post(
             "/manage/hubs/south-norwood/businesses/new",
-            data={**GOOD, "csrf_token": token.group(1) if token else ""},
+            data={**GOOD, "csrf_token": csrf_token(browser, "/manage/")},
         )
         assert response.status_code == 403
     assert (_count(Business), _count(User)) == before
@@ -231,11 +228,10 @@ def test_a_new_link_replaces_the_old_and_signs_out_old_sessions(
     assert first.status_code in (200, 405)
     overview = client.get(f"/manage/businesses/{shop.id}").get_data(as_text=True)
     assert "New password link" in overview
-    token = re.search(r'name="csrf_token" value="([^"]+)"', overview)
-    assert token
-    made = client.post(f"/manage/owners/{owner.id}/link", data={"csrf_token": token.group(1)})
+    token = csrf_token(client, f"/manage/businesses/{shop.id}")
+    made = client.post(f"/manage/owners/{owner.id}/link", data={"csrf_token": token})
     old_link = _link(client.get(made.headers["Location"]).get_data(as_text=True))
-    made = client.post(f"/manage/owners/{owner.id}/link", data={"csrf_token": token.group(1)})
+    made = client.post(f"/manage/owners/{owner.id}/link", data={"csrf_token": token})
     new_link = _link(client.get(made.headers["Location"]).get_data(as_text=True))
 
     assert app.test_client().get(old_link).status_code == 410
@@ -256,22 +252,13 @@ def test_links_only_for_owners_of_the_managers_hubs(app: Flask, client: FlaskCli
     owner = make_user(businesses=[make_business(hub=make_hub(slug="purley"))])
     hub = make_hub(slug="south-norwood")
     sign_in(client, make_user(role="hub_manager", hubs=[hub]).email, PASSWORD)
-    token = re.search(
-        r'name="csrf_token" value="([^"]+)"',
-        client.get("/manage/hubs/south-norwood/businesses/new").get_data(as_text=True),
-    )
-    assert token
+    token = csrf_token(client, "/manage/hubs/south-norwood/businesses/new")
 
     assert (
-        client.post(
-            f"/manage/owners/{owner.id}/link", data={"csrf_token": token.group(1)}
-        ).status_code
+        client.post(f"/manage/owners/{owner.id}/link", data={"csrf_token": token}).status_code
         == 403
     )
-    assert (
-        client.post("/manage/owners/999999/link", data={"csrf_token": token.group(1)}).status_code
-        == 404
-    )
+    assert client.post("/manage/owners/999999/link", data={"csrf_token": token}).status_code == 404
     assert client.post(f"/manage/owners/{owner.id}/link").status_code == 400  # no CSRF token
     assert _count(Invite) == 0
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from tests.factories import PASSWORD, make_business, make_hub, make_user
-from tests.support.forms import sign_in, submit
+from tests.support.forms import csrf_token, sign_in, submit
 from townhub.businesses.models import Business
 from townhub.businesses.profile import photo_folder
 from townhub.common import geo
@@ -65,8 +65,7 @@ def _upload(
     client: FlaskClient, business: Business, data: bytes, name: str, alt: str = "Red shop front"
 ) -> str:
     path = f"/manage/businesses/{business.id}/photo"
-    page = client.get(path).get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = csrf_token(client, path)
     # Encoded here, in memory: werkzeug's test client would spool a large body to a
     # temporary file it never closes when the app refuses to read it.
     _length, body, boundary = _multipart({"csrf_token": token, "alt": alt}, data, name)
@@ -319,10 +318,12 @@ def test_only_its_owners_and_its_hubs_managers_can_change_a_business(
             assert browser.get(f"/manage/businesses/{shop.id}{page}").status_code == (
                 200 if allowed else 403
             )
-        token = browser.get("/manage/").get_data(as_text=True).split('name="csrf_token" value="')
-        data = {"name": "Taken over", "category": "groceries", "description": ""}
-        if len(token) > 1:
-            data["csrf_token"] = token[1].split('"')[0]
+        data = {
+            "name": "Taken over",
+            "category": "groceries",
+            "description": "",
+            "csrf_token": csrf_token(browser, "/manage/"),
+        }
         answer = browser.post(f"/manage/businesses/{shop.id}/details", data=data)
         assert answer.status_code in ((303, 400) if allowed else (403,))
         if not allowed:

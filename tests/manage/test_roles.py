@@ -21,7 +21,7 @@ from tests.factories import (
     make_tracked,
     make_user,
 )
-from tests.support.forms import sign_in
+from tests.support.forms import csrf_token, sign_in
 from townhub.accounts.invites import NewBusiness, add_business
 from townhub.extensions import db
 from townhub.moderation.models import Report
@@ -106,16 +106,13 @@ def test_outsiders_are_refused_everywhere_and_change_nothing(
     for who, user in _outsiders():
         browser = app.test_client()
         sign_in(browser, user.email, PASSWORD)  # type: ignore[attr-defined]
-        token = re.search(
-            r'name="csrf_token" value="([^"]+)"', browser.get("/manage/").get_data(as_text=True)
-        )
-        assert token
+        token = csrf_token(browser, "/manage/")
         before = _table_counts()
         answers = {
             f"{method} {path}": browser.open(
                 path,
                 method=method,
-                data={"csrf_token": token.group(1), "reason": "x", "name": "Taken"}
+                data={"csrf_token": token, "reason": "x", "name": "Taken"}
                 if method == "POST"
                 else None,
             ).status_code

@@ -3,7 +3,6 @@ Every refusal changes nothing."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_business, make_event, make_hub, make_offer, make_user
-from tests.support.forms import sign_in, submit
+from tests.support.forms import csrf_token, sign_in, submit
 from townhub.accounts.models import User
 from townhub.businesses.models import Business
 from townhub.common.days import london_today
@@ -35,15 +34,6 @@ def new_shop(hub: Hub) -> Business:
 
 def _jobs() -> int:
     return int(db.session.scalar(select(func.count()).select_from(Job)) or 0)
-
-
-def _token(client: FlaskClient, path: str = "/manage/") -> str:
-    match = re.search(
-        r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
-        client.get(path).get_data(as_text=True),
-    )
-    assert match
-    return match.group(1)
 
 
 def _as(app: Flask, user: User) -> FlaskClient:
@@ -81,7 +71,10 @@ def test_a_new_businesss_first_offer_waits_then_goes_live_on_approval(
     assert "1 item waits for you" in manager.get("/manage/").get_data(as_text=True)
     approved = manager.post(
         f"/manage/hubs/south-norwood/moderation/offer/{offer.id}/approve",
-        data={"csrf_token": _token(manager, "/manage/hubs/south-norwood/moderation"), "trust": "y"},
+        data={
+            "csrf_token": csrf_token(manager, "/manage/hubs/south-norwood/moderation"),
+            "trust": "y",
+        },
     )
 
     assert approved.status_code == 303
@@ -110,7 +103,7 @@ def test_an_offer_cannot_go_live_before_its_business(app: Flask, hub: Hub) -> No
 
     response = manager.post(
         f"/manage/hubs/south-norwood/moderation/offer/{offer.id}/approve",
-        data={"csrf_token": _token(manager)},
+        data={"csrf_token": csrf_token(manager, "/manage/")},
         follow_redirects=True,
     )
 
@@ -119,7 +112,7 @@ def test_an_offer_cannot_go_live_before_its_business(app: Flask, hub: Hub) -> No
 
     manager.post(
         f"/manage/hubs/south-norwood/moderation/business/{pending.id}/approve",
-        data={"csrf_token": _token(manager)},
+        data={"csrf_token": csrf_token(manager, "/manage/")},
     )
     assert pending.status == "approved"
 
@@ -145,7 +138,7 @@ def test_hiding_needs_a_reason_which_the_owner_sees(app: Flask, hub: Hub) -> Non
 
     manager.post(
         f"/manage/hubs/south-norwood/moderation/offer/{offer.id}/show",
-        data={"csrf_token": _token(manager)},
+        data={"csrf_token": csrf_token(manager, "/manage/")},
     )
     assert offer.status == "published" and offer.hidden_reason == ""
     assert [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
@@ -220,13 +213,13 @@ def test_a_report_can_be_closed_without_changing_anything(app: Flask, hub: Hub) 
 
     manager.post(
         f"/manage/hubs/south-norwood/reports/{report.id}/dismiss",
-        data={"csrf_token": _token(manager)},
+        data={"csrf_token": csrf_token(manager, "/manage/")},
     )
 
     assert report.status == "dismissed" and offer.status == "published"
     again = manager.post(
         f"/manage/hubs/south-norwood/reports/{report.id}/dismiss",
-        data={"csrf_token": _token(manager)},
+        data={"csrf_token": csrf_token(manager, "/manage/")},
     )
     assert again.status_code == 404
 
@@ -261,7 +254,7 @@ def test_only_the_hubs_managers_moderate(app: Flask, hub: Hub, new_shop: Busines
     ]
     for user in outsiders:
         browser = _as(app, user)
-        token = _token(browser)
+        token = csrf_token(browser, "/manage/")
         assert browser.get("/manage/hubs/south-norwood/moderation").status_code == 403
         assert (
             browser.get(f"/manage/hubs/south-norwood/moderation/offer/{offer.id}/hide").status_code
@@ -289,7 +282,7 @@ def test_only_the_hubs_managers_moderate(app: Flask, hub: Hub, new_shop: Busines
     assert (
         council.post(
             f"/manage/hubs/south-norwood/moderation/offer/{other.id}/approve",
-            data={"csrf_token": _token(council)},
+            data={"csrf_token": csrf_token(council, "/manage/")},
         ).status_code
         == 404
     )

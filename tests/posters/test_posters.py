@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 import segno
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, make_business, make_hub, make_user
@@ -27,23 +27,14 @@ MM = 72 / 25.4  # points in a millimetre
 A4_POINTS = (595.28, 841.89)
 
 
-def _forget_last_request() -> None:
-    """Requests in a test share its app context, so `g` would keep the last request's
-    user, CSRF token and language: forget them, as a new request would."""
-    for name in list(g):
-        g.pop(name)
-
-
 def _signed_in(app: Flask, user: User) -> FlaskClient:
     """A new browser, signed in as the user."""
-    _forget_last_request()
     client = app.test_client()
     sign_in(client, user.email, PASSWORD)
     return client
 
 
 def _signed_out(app: Flask) -> FlaskClient:
-    _forget_last_request()
     return app.test_client()
 
 
@@ -275,10 +266,8 @@ def test_posters_print_in_the_managers_language_unless_right_to_left(app: Flask)
     client = _signed_in(app, make_user(role="hub_manager", hubs=[hub]))
 
     client.set_cookie("lang", "cy")
-    _forget_last_request()
     welsh = _words(_text(_pdf(client.get("/manage/hubs/south-norwood/posters/hub.pdf").data)))
     client.set_cookie("lang", "ur")
-    _forget_last_request()
     urdu = _words(_text(_pdf(client.get("/manage/hubs/south-norwood/posters/hub.pdf").data)))
 
     assert "Siopau, cynigion, digwyddiadau a newyddion teithio ar gyfer South Norwood." in welsh

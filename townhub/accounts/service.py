@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from townhub.accounts.models import User
+from townhub.businesses.models import Business
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.hubs.models import Hub
@@ -85,3 +86,11 @@ def managed_hubs(user: User) -> list[Hub]:
 
 def may_manage_hub(user: User, hub: Hub) -> bool:
     return user.role == "council_admin" or (user.role == "hub_manager" and hub in user.hubs)
+
+
+def may_act_for(user: User, business: Business) -> bool:
+    """May post for, change and print posters of this business: its owners, its hub's
+    managers and the council."""
+    return may_manage_hub(user, business.hub) or (
+        user.role == "owner" and business in user.businesses
+    )

@@ -8,8 +8,8 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import select
 
-from townhub.accounts.models import User, business_owners
-from townhub.accounts.service import may_manage_hub
+from townhub.accounts.models import User
+from townhub.accounts.service import may_act_for
 from townhub.businesses import photos
 from townhub.businesses.models import Business
 from townhub.common import geo
@@ -34,25 +34,12 @@ class TooFarAway(ValueError):
     """The position is not on or near the business's high street."""
 
 
-def may_edit(user: User, business: Business) -> bool:
-    if may_manage_hub(user, business.hub):
-        return True
-    return user.role == "owner" and bool(
-        db.session.scalar(
-            select(business_owners.c.user_id).where(
-                business_owners.c.user_id == user.id,
-                business_owners.c.business_id == business.id,
-            )
-        )
-    )
-
-
 def business_for(user: User, business_id: int) -> Business:
     """The business, if this user may change it. Raises BusinessNotFound or NotAllowed."""
     business = db.session.get(Business, business_id)
     if business is None:
         raise BusinessNotFound(business_id)
-    if not may_edit(user, business):
+    if not may_act_for(user, business):
         raise NotAllowed(f"user {user.id} may not change business {business_id}")
     return business
 

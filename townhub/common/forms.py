@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, HiddenField, SelectChoice, SelectField, TimeField
+from wtforms import Field, HiddenField, SelectChoice, SelectField
 from wtforms.validators import AnyOf, ValidationError
 
 from townhub.businesses.categories import CATEGORIES, LABELS
@@ -95,29 +95,3 @@ class PositionFields:
         lat = _coordinate(self.latitude, UK_LATITUDE)
         lon = _coordinate(self.longitude, UK_LONGITUDE)
         return None if lat is None or lon is None else (lon, lat)
-
-
-class _OwnMessage:
-    """A date or time field whose "not a valid date" message is ours (and translated),
-    not WTForms' English one."""
-
-    data: Any
-
-    def __init__(self, *args: Any, invalid: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.invalid = invalid
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)  # type: ignore[misc]
-        except ValueError:
-            self.data = None
-            raise ValueError(str(self.invalid)) from None
-
-
-class DayField(_OwnMessage, DateField):  # type: ignore[misc]
-    pass
-
-
-class ClockField(_OwnMessage, TimeField):  # type: ignore[misc]
-    pass

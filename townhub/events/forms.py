@@ -5,11 +5,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from townhub.common.days import london_today
-from townhub.common.forms import ClockField, DayField
 
 
 class EventForm(FlaskForm):  # type: ignore[misc]
@@ -22,19 +21,19 @@ class EventForm(FlaskForm):  # type: ignore[misc]
             Length(max=120, message=_l("The event’s name must be 120 characters or fewer")),
         ],
     )
-    day = DayField(
+    day = DateField(
         _l("Day of the event"),
-        invalid=_l("Enter the day as year-month-day, like 2026-12-12"),
+        invalid_value_message=_l("Enter the day as year-month-day, like 2026-12-12"),
         validators=[DataRequired(_l("Enter the day of the event, like 2026-12-12"))],
     )
-    starts = ClockField(
+    starts = TimeField(
         _l("Start time"),
-        invalid=_l("Enter the start time like 10:00"),
+        invalid_value_message=_l("Enter the start time like 10:00"),
         validators=[DataRequired(_l("Enter the start time, like 10:00"))],
     )
-    ends = ClockField(
+    ends = TimeField(
         _l("End time"),
-        invalid=_l("Enter the end time like 16:00"),
+        invalid_value_message=_l("Enter the end time like 16:00"),
         validators=[DataRequired(_l("Enter the end time, like 16:00"))],
     )
     place = StringField(

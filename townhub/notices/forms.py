@@ -5,11 +5,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from townhub.common.days import london_today
-from townhub.common.forms import DayField
 
 
 class NoticeForm(FlaskForm):  # type: ignore[misc]
@@ -27,14 +26,14 @@ class NoticeForm(FlaskForm):  # type: ignore[misc]
             Length(max=1000, message=_l("Keep it to 1,000 characters or fewer")),
         ],
     )
-    first_day = DayField(
+    first_day = DateField(
         _l("First day to show it"),
-        invalid=_l("Enter the first day as year-month-day, like 2026-11-28"),
+        invalid_value_message=_l("Enter the first day as year-month-day, like 2026-11-28"),
         validators=[DataRequired(_l("Enter the first day, like 2026-11-28"))],
     )
-    last_day = DayField(
+    last_day = DateField(
         _l("Last day to show it"),
-        invalid=_l("Enter the last day as year-month-day, like 2026-12-05"),
+        invalid_value_message=_l("Enter the last day as year-month-day, like 2026-12-05"),
         validators=[DataRequired(_l("Enter the last day, like 2026-12-05"))],
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     Field,
     IntegerField,
     RadioField,
@@ -17,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from townhub.common.days import london_today
-from townhub.common.forms import DayField, PositionFields, QueryForm, category_field, one_of
+from townhub.common.forms import PositionFields, QueryForm, category_field, one_of
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]
@@ -33,14 +34,14 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     )
     details = TextAreaField(_l("Details (optional)"), validators=[Length(max=1000)])
     terms = TextAreaField(_l("Terms (optional)"), validators=[Length(max=1000)])
-    starts_on = DayField(
+    starts_on = DateField(
         _l("First day of the offer"),
-        invalid=_l("Enter the first day as year-month-day, like 2026-11-28"),
+        invalid_value_message=_l("Enter the first day as year-month-day, like 2026-11-28"),
         validators=[DataRequired(_l("Enter the first day of the offer, like 2026-11-28"))],
     )
-    ends_on = DayField(
+    ends_on = DateField(
         _l("Last day of the offer"),
-        invalid=_l("Enter the last day as year-month-day, like 2026-12-05"),
+        invalid_value_message=_l("Enter the last day as year-month-day, like 2026-12-05"),
         validators=[DataRequired(_l("Enter the last day of the offer, like 2026-12-05"))],
     )
     reach = RadioField(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from townhub.accounts.models import User
-from townhub.accounts.service import may_manage_hub
+from townhub.accounts.service import may_act_for, may_manage_hub
 from townhub.alerts.service import queue_offer_alerts
 from townhub.businesses.models import Business
 from townhub.common import geo
@@ -74,7 +74,7 @@ def business_for(user: User, business_id: int) -> Business:
     business = db.session.get(Business, business_id)
     if business is None:
         raise BusinessNotFound(business_id)
-    if business not in businesses_for(user):
+    if not may_act_for(user, business):
         raise NotAllowed(f"user {user.id} may not post for business {business_id}")
     return business
 

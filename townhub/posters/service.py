@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from townhub import RTL_LANGUAGES
 from townhub.accounts.models import User
-from townhub.accounts.service import may_manage_hub
+from townhub.accounts.service import may_act_for
 from townhub.businesses.models import Business
 from townhub.engagement.service import PosterScans, poster_scans
 from townhub.extensions import db
@@ -130,7 +130,7 @@ def printable_business(user: User, business_id: int) -> Business:
     business = db.session.get(Business, business_id)
     if business is None:
         raise BusinessNotFound(business_id)
-    if not (may_manage_hub(user, business.hub) or business in user.businesses):
+    if not may_act_for(user, business):
         raise NotAllowed(f"user {user.id} may not print posters for business {business_id}")
     if business.status != "approved":
         raise BusinessNotApproved(business_id)
