@@ -220,12 +220,6 @@ def test_a_new_link_replaces_the_old_and_signs_out_old_sessions(
     assert owners_phone.get("/manage/").status_code == 200
     sign_in(client, manager.email, PASSWORD)
 
-    first = submit(
-        client,
-        f"/manage/businesses/{shop.id}",
-        {},
-    )  # page has the button
-    assert first.status_code in (200, 405)
     overview = client.get(f"/manage/businesses/{shop.id}").get_data(as_text=True)
     assert "New password link" in overview
     token = csrf_token(client, f"/manage/businesses/{shop.id}")
