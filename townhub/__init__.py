@@ -104,10 +104,12 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.posters.views import bp as posters
     from townhub.pwa.views import bp as pwa
     from townhub.roadworks.views import bp as roadworks
+    from townhub.sensors.webhooks import bp as sensor_webhooks
     from townhub.tracker.views import bp as tracker
 
     for blueprint in (
         ops,
+        sensor_webhooks,
         pwa,
         languages,
         accounts,

@@ -32,6 +32,10 @@ FROM_ENVIRONMENT = {
     "MQTT_TOPICS": "MQTT_TOPICS",
     "MQTT_SHARE_GROUP": "MQTT_SHARE_GROUP",
     "MQTT_CLIENT_ID": "MQTT_CLIENT_ID",
+    "MQTT_USERNAME": "MQTT_USERNAME",
+    "MQTT_PASSWORD": "MQTT_PASSWORD",
+    "MQTT_CA_FILE": "MQTT_CA_FILE",
+    "SENSOR_WEBHOOK_SECRET": "SENSOR_WEBHOOK_SECRET",
     "VAPID_CONTACT": "VAPID_CONTACT",
     "TILE_URL": "TILE_URL",
     "TILE_ATTRIBUTION": "TILE_ATTRIBUTION",
@@ -58,8 +62,11 @@ class BaseConfig:
         "connect_args": {"options": "-c jit=off"},
     }
     MQTT_URL = "mqtt://127.0.0.1:1883"
-    # The Things Stack v3 and ChirpStack v4 uplink topics; "+" matches every app/device.
-    MQTT_TOPICS = "v3/+/devices/+/up,application/+/device/+/event/up"
+    # The Things Stack v3 uplinks, and ChirpStack (v4 and v3) uplinks and status events (the
+    # battery level); "+" matches every application and device.
+    MQTT_TOPICS = (
+        "v3/+/devices/+/up,application/+/device/+/event/up,application/+/device/+/event/status"
+    )
     # Several workers split one stream through an MQTT shared subscription.
     MQTT_SHARE_GROUP = "townhub"
     # Must differ between worker processes: a broker drops a client when another connects
@@ -68,6 +75,14 @@ class BaseConfig:
     # How long the broker keeps this worker's session (and queues its QoS 1 messages)
     # while it is away, e.g. during an upgrade.
     MQTT_SESSION_EXPIRY_SECONDS = 3600
+    # Instead of user:password in MQTT_URL (The Things Stack: "<app>@<tenant>" and an API
+    # key). mqtts:// turns on TLS, checked against the system's CAs or MQTT_CA_FILE.
+    MQTT_USERNAME = ""
+    MQTT_PASSWORD = ""
+    MQTT_CA_FILE = ""
+    # The shared secret network servers send in the X-Townhub-Secret header to
+    # /sensors/webhooks/tts and /chirpstack. Empty: the webhooks are off.
+    SENSOR_WEBHOOK_SECRET = ""
     VAPID_CONTACT = "mailto:townhub@localhost.invalid"
     # A tile server for the maps, e.g. "https://tiles.example.org/{z}/{x}/{y}.png". Empty: the
     # maps draw their markers and lines on a plain background, and the lists say the same.
@@ -191,10 +206,16 @@ class ProductionConfig(BaseConfig):
                 "VAPID_CONTACT must be a real mailto: or https: address that push services "
                 "can use to reach the council."
             )
-        if config["MQTT_URL"].startswith("mqtt://") and "@" not in config["MQTT_URL"]:
+        anonymous = "@" not in config["MQTT_URL"] and not config["MQTT_USERNAME"]
+        if anonymous:
             raise ConfigurationError(
                 "MQTT_URL has no username and password: production brokers must not allow "
                 "anonymous access (mqtt://user:password@host:1883)."
+            )
+        if 0 < len(config["SENSOR_WEBHOOK_SECRET"]) < 32:
+            raise ConfigurationError(
+                "SENSOR_WEBHOOK_SECRET is shorter than 32 characters: make a long random one,"
+                " or leave it empty to keep the sensor webhooks off."
             )
         if 0 < len(config["STREET_MANAGER_SECRET"]) < 32:
             raise ConfigurationError(

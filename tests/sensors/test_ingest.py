@@ -76,6 +76,8 @@ def test_tts_paxcounter_fixture() -> None:
         message_id="as:up:01JD5Z8K3Q7W2X9YB4C6E8G0HM",
         decoded={"ble": 5, "pax": 12, "wifi": 7},
         frm_payload=bytes([7, 0, 5, 0]),
+        rssi=-97.0,
+        snr=7.25,
     )
     assert up.received_at.utcoffset() is not None
     assert people_count(up, "paxcounter").people == 12
@@ -217,6 +219,8 @@ def test_chirpstack_paxcounter_fixture() -> None:
         message_id="5d1e7a3c-8b2f-4c6d-9e0a-1f2b3c4d5e6f",
         decoded={"ble": 5.0, "pax": 12.0, "wifi": 7.0},
         frm_payload=bytes([7, 0, 5, 0]),
+        rssi=-97.0,
+        snr=7.25,
     )
     # ChirpStack turns every decoded number into a double: 12.0 is still 12 people.
     assert people_count(up, "paxcounter").people == 12

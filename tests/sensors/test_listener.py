@@ -162,37 +162,3 @@ def test_two_workers_share_the_stream_instead_of_both_consuming_it(
     time.sleep(1.0)
     db.session.remove()
     assert len(_quarantine()) == 6
-
-
-@pytest.mark.usefixtures("clock_tower_sensor")
-def test_an_uplink_that_arrives_while_the_database_is_down_is_stored_when_it_returns(
-    start_worker: Callable[[], RunningWorker], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from sqlalchemy.exc import OperationalError
-
-    from townhub.sensors import listener
-
-    real_ingest = listener.ingest_uplink
-    calls = {"ingest": 0}
-
-    def ingest(*args: Any) -> Any:
-        calls["ingest"] += 1
-        if calls["ingest"] <= 2:  # the first two tries find the database restarting
-            raise OperationalError("INSERT", {}, Exception("the database is restarting"))
-        return real_ingest(*args)
-
-    def quarantine_or_fail(*args: Any) -> Any:
-        raise OperationalError("INSERT", {}, Exception("the database is restarting"))
-
-    monkeypatch.setattr(listener, "ingest_uplink", ingest)
-    monkeypatch.setattr(listener, "quarantine", quarantine_or_fail)
-    start_worker()
-    assert _eventually(lambda: _connected_workers() == 1)
-
-    publish(
-        APP_TOPIC.format(device="sn-clock-tower"), (UPLINKS / "tts_v3_paxcounter.json").read_bytes()
-    )
-
-    assert _eventually(lambda: len(_counts()) == 1, timeout=15)
-    assert calls["ingest"] == 3
-    assert _quarantine() == []

@@ -27,6 +27,7 @@ from townhub.demo.onboarding import (
 from townhub.demo.places import HUBS, DemoBusiness, DemoEvent, DemoHub, DemoOffer, DemoSensor
 from townhub.events.models import Event
 from townhub.extensions import db
+from townhub.footfall import rollups
 from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub, Place
 from townhub.offers.models import Offer
@@ -267,6 +268,8 @@ def _upsert_sensor(hub: Hub, demo: DemoSensor) -> Sensor:
     sensor.location = geo.point(demo.lon, demo.lat)
     sensor.kind = "paxcounter"
     sensor.mapping = {"period_minutes": 15}
+    sensor.operator = f"Croydon Council, with the {hub.name} high street team"
+    sensor.placement = demo.name
     db.session.add(sensor)
     return sensor
 
@@ -305,6 +308,9 @@ def _add_footfall(sensor: Sensor, base_hourly: int, weeks: int) -> None:
         db.session.execute(
             insert(FootfallCount).values(rows[chunk : chunk + 2000]).on_conflict_do_nothing()
         )
+    rollups.rebuild([sensor.id])
+    if rows:
+        sensor.last_seen_at = max(sensor.last_seen_at or moment, rows[-1]["measured_at"])
 
 
 def _upsert_demo_users() -> None:

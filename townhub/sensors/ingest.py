@@ -3,13 +3,15 @@
 Pure (no database, MQTT or Flask) so odd real messages can be tested from recorded fixtures.
 Anything unusable raises UnusableUplink with a reason; the caller quarantines, never drops.
 Formats: thethingsindustries.com/docs/integrations/data-formats/ ,
-chirpstack.io/docs/chirpstack/integrations/events.html , cyberman54.github.io/ESP32-Paxcounter/
+chirpstack.io/docs/chirpstack/integrations/events.html (v4), the v3 `integration.UplinkEvent`
+in chirpstack-api 3.x (JSON marshaler), cyberman54.github.io/ESP32-Paxcounter/
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import math
 import re
@@ -50,6 +52,10 @@ class Uplink:
     message_id: str
     decoded: dict[str, Any] | None
     frm_payload: bytes | None
+    # The best gateway's signal, and a battery level the network server reported itself.
+    rssi: float | None = None
+    snr: float | None = None
+    battery_percent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,15 +92,19 @@ def parse_tts_uplink(raw: bytes) -> Uplink:
         message_id=_bounded_id(message_id),
         decoded=_decoded(up.get("decoded_payload"), "decoded_payload"),
         frm_payload=_base64(up.get("frm_payload"), "frm_payload"),
+        **_best_signal(up.get("rx_metadata"), snr_name="snr"),
+        battery_percent=_tts_battery(up.get("last_battery_percentage")),
     )
 
 
 def parse_chirpstack_uplink(raw: bytes) -> Uplink:
-    """An `up` event from ChirpStack v4 with the JSON marshaler (protobuf JSON mapping)."""
+    """An `up` event from ChirpStack v4, or from the older v3, with the JSON marshaler."""
     message = _load(raw)
     # Join, status and log events look alike but never carry radio or frame fields.
-    if not {"rxInfo", "txInfo", "fCnt", "fPort", "data", "object"} & set(message):
+    if not {"rxInfo", "txInfo", "fCnt", "fPort", "data", "object", "objectJSON"} & set(message):
         raise UnusableUplink("not an uplink event (no rxInfo, txInfo or frame fields)")
+    if "deviceInfo" not in message and ("applicationID" in message or "devEUI" in message):
+        return _chirpstack_v3(message)
     info = _object(message.get("deviceInfo"))
     dev_eui = _dev_eui(info.get("devEui"))
     device_id = _text(info.get("deviceName")) or dev_eui
@@ -113,7 +123,78 @@ def parse_chirpstack_uplink(raw: bytes) -> Uplink:
         message_id=_bounded_id(dedup),
         decoded=_decoded(message.get("object"), "object"),
         frm_payload=_base64(message.get("data"), "data"),
+        **_best_signal(message.get("rxInfo"), snr_name="snr"),
     )
+
+
+def _chirpstack_v3(message: dict[str, Any]) -> Uplink:
+    """ChirpStack v3: numeric application ids, the EUI as hex or (protobuf JSON) base64, the
+    decoded object as `object` or as JSON text in `objectJSON`, and no deduplication id."""
+    dev_eui = _dev_eui(message.get("devEUI")) or _dev_eui_base64(message.get("devEUI"))
+    device_id = _text(message.get("deviceName")) or dev_eui
+    if device_id is None:
+        raise UnusableUplink("no device id (neither deviceName nor devEUI)")
+    f_cnt = _whole(message.get("fCnt"), "fCnt")
+    # publishedAt (v3.10 on) or a gateway's time. Older v3 sends neither: the count is then
+    # dated on arrival, and the frame known by its counter and payload alone, which is
+    # what a redelivery repeats (a restarted device repeating both is the rare miss).
+    rx_info = message.get("rxInfo")
+    gateways = rx_info if isinstance(rx_info, list) else []
+    stamps = [g.get("time") for g in gateways if isinstance(g, dict) and g.get("time")]
+    published = message.get("publishedAt") or (stamps[0] if stamps else None)
+    received_at = _time(published, "publishedAt") if published else datetime.now(UTC)
+    data = _base64(message.get("data"), "data")
+    digest = hashlib.sha256(data or b"").hexdigest()[:16]
+    stamp = received_at.isoformat() if published else "arrival"
+    message_id = f"v3:{dev_eui or device_id}:{f_cnt}:{stamp}:{digest}"
+    return Uplink(
+        network="chirpstack",
+        device_id=device_id,
+        dev_eui=dev_eui,
+        received_at=received_at,
+        f_cnt=f_cnt,
+        f_port=_whole(message.get("fPort"), "fPort"),
+        message_id=_bounded_id(message_id),
+        decoded=_v3_object(message),
+        frm_payload=data,
+        **_best_signal(gateways, snr_name="loRaSNR"),
+    )
+
+
+def _v3_object(message: dict[str, Any]) -> dict[str, Any] | None:
+    if message.get("object") is not None:
+        return _decoded(message["object"], "object")
+    text = message.get("objectJSON")
+    if text in (None, ""):
+        return None
+    if not isinstance(text, str):
+        raise UnusableUplink(f"objectJSON is not JSON text: {_show(text)}")
+    try:
+        return _decoded(json.loads(text, parse_constant=_no_constant), "objectJSON")
+    except ValueError as error:
+        raise UnusableUplink(f"objectJSON is not valid JSON: {error}") from None
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    device_id: str
+    dev_eui: str | None
+    battery_percent: float | None
+
+
+def parse_chirpstack_status(raw: bytes) -> DeviceStatus:
+    """A ChirpStack v4 `status` event: the battery level the device reported to the network
+    server (absent for mains-powered devices or when the device could not tell)."""
+    message = _load(raw)
+    info = _object(message.get("deviceInfo"))
+    dev_eui = _dev_eui(info.get("devEui"))
+    device_id = _text(info.get("deviceName")) or dev_eui
+    if device_id is None:
+        raise UnusableUplink("no device id (deviceInfo has neither deviceName nor devEui)")
+    level = _finite(message.get("batteryLevel"))
+    unknown = message.get("batteryLevelUnavailable") or message.get("externalPowerSource")
+    usable = level is not None and not unknown and 0 <= level <= 100
+    return DeviceStatus(device_id, dev_eui, level if usable else None)
 
 
 def people_count(uplink: Uplink, kind: str, mapping: dict[str, Any] | None = None) -> PeopleCount:
@@ -137,7 +218,7 @@ def people_count(uplink: Uplink, kind: str, mapping: dict[str, Any] | None = Non
             raise UnusableUplink(f"no decoded payload to read {field!r} from (no formatter?)")
         if field not in decoded:
             raise UnusableUplink(f"decoded payload has no {field!r} field")
-        return PeopleCount(_people(decoded[field], field))
+        return PeopleCount(to_people(decoded[field], field))
     raise UnusableUplink(f"unknown sensor kind {kind!r}")
 
 
@@ -145,14 +226,14 @@ def _paxcounter(uplink: Uplink, mapping: dict[str, Any]) -> int:
     decoded = uplink.decoded
     if decoded is not None:
         if "pax" in decoded:
-            return _people(decoded["pax"], "pax")
+            return to_people(decoded["pax"], "pax")
         present = [name for name in ("wifi", "ble") if name in decoded]
         if not present:
             # Paxcounters also send status (port 2), config (3) and GPS (4): no count in those.
             raise UnusableUplink(
                 f"decoded payload has no 'pax' field (nor 'wifi' or 'ble'; port {uplink.f_port})"
             )
-        return _people(sum(_people(decoded[name], name) for name in present), "wifi + ble")
+        return to_people(sum(to_people(decoded[name], name) for name in present), "wifi + ble")
     payload = uplink.frm_payload
     if payload is None:
         raise UnusableUplink("no decoded payload and no raw payload to count")
@@ -169,7 +250,8 @@ def _paxcounter(uplink: Uplink, mapping: dict[str, Any]) -> int:
     return wifi + ble
 
 
-def _people(value: Any, name: str) -> int:
+def to_people(value: Any, name: str, limit: int = MAX_PEOPLE) -> int:
+    """A decoded count as a whole number of people, or UnusableUplink saying why not."""
     if isinstance(value, bool):  # bool is an int in Python; true is not "1 person"
         raise UnusableUplink(f"{name!r} is {str(value).lower()}, not a number")
     if isinstance(value, str):
@@ -184,7 +266,7 @@ def _people(value: Any, name: str) -> int:
         raise UnusableUplink(f"{name!r} is not a number: {_show(value)}")
     if value < 0:
         raise UnusableUplink(f"{name!r} is negative: {value}")
-    if value > MAX_PEOPLE:
+    if value > limit:
         raise UnusableUplink(f"{name!r} is implausibly large: {value}")
     return value
 
@@ -197,6 +279,8 @@ def _load(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         # The usual cause is an integration set to Protobuf rather than JSON.
         raise UnusableUplink(f"not valid UTF-8 (Protobuf rather than JSON?): {error}") from None
+    if "\x00" in text or "\\u0000" in text:
+        raise UnusableUplink("contains a NUL character, which cannot be stored")
     try:
         data = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
@@ -265,6 +349,40 @@ def _dev_eui(value: Any) -> str | None:
         return None
     eui = value.strip().replace("-", "").replace(":", "").upper()
     return eui if _DEV_EUI.fullmatch(eui) else None
+
+
+def _dev_eui_base64(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        return None
+    return raw.hex().upper() if len(raw) == 8 else None
+
+
+def _best_signal(gateways: Any, *, snr_name: str) -> dict[str, float | None]:
+    """The strongest gateway's RSSI and its SNR; missing or odd values are left out."""
+    best: tuple[float, float | None] | None = None
+    for gateway in gateways if isinstance(gateways, list) else []:
+        if not isinstance(gateway, dict):
+            continue
+        rssi, snr = _finite(gateway.get("rssi")), _finite(gateway.get(snr_name))
+        if rssi is not None and (best is None or rssi > best[0]):
+            best = (rssi, snr)
+    return {"rssi": best[0], "snr": best[1]} if best else {"rssi": None, "snr": None}
+
+
+def _tts_battery(value: Any) -> float | None:
+    # uplink_message.last_battery_percentage: {"f_cnt": .., "value": 87.4, "received_at": ..}
+    level = _finite(value.get("value")) if isinstance(value, dict) else None
+    return level if level is not None and 0 <= level <= 100 else None
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 def _as_up_id(message: dict[str, Any]) -> str | None:
