@@ -309,8 +309,8 @@ def _add_footfall(sensor: Sensor, base_hourly: int, weeks: int) -> None:
             insert(FootfallCount).values(rows[chunk : chunk + 2000]).on_conflict_do_nothing()
         )
     rollups.rebuild([sensor.id])
-    if rows:
-        sensor.last_seen_at = max(sensor.last_seen_at or moment, rows[-1]["measured_at"])
+    if rows and (sensor.last_seen_at is None or sensor.last_seen_at < rows[-1]["measured_at"]):
+        sensor.last_seen_at = rows[-1]["measured_at"]
 
 
 def _upsert_demo_users() -> None:
