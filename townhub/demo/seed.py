@@ -309,8 +309,9 @@ def _add_footfall(sensor: Sensor, base_hourly: int, weeks: int) -> None:
             insert(FootfallCount).values(rows[chunk : chunk + 2000]).on_conflict_do_nothing()
         )
     rollups.rebuild([sensor.id])
-    if rows and (sensor.last_seen_at is None or sensor.last_seen_at < rows[-1]["measured_at"]):
-        sensor.last_seen_at = rows[-1]["measured_at"]
+    last = end - timedelta(hours=1)
+    if rows and (sensor.last_seen_at is None or sensor.last_seen_at < last):
+        sensor.last_seen_at = last
 
 
 def _upsert_demo_users() -> None:
