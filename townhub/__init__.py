@@ -35,7 +35,8 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     _register_cli(app)
     # Job handlers register themselves on import; any process may run jobs (tests too).
     import townhub.alerts.digest
-    import townhub.alerts.fanout  # noqa: F401
+    import townhub.alerts.fanout
+    import townhub.sensors.register  # noqa: F401
     from townhub.common import errors, formatting, security
 
     errors.register(app)
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from townhub.posters.views import bp as posters
     from townhub.pwa.views import bp as pwa
     from townhub.roadworks.views import bp as roadworks
+    from townhub.sensors.views import bp as sensors
     from townhub.sensors.webhooks import bp as sensor_webhooks
     from townhub.tracker.views import bp as tracker
 
@@ -125,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         roadworks,
         posters,
         tracker,
+        sensors,
         hubs,
     ):
         app.register_blueprint(blueprint)

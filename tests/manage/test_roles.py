@@ -18,6 +18,7 @@ from tests.factories import (
     make_hub,
     make_offer,
     make_roadwork,
+    make_sensor,
     make_tracked,
     make_user,
 )
@@ -55,6 +56,7 @@ def south_norwood(app: Flask) -> dict[str, str]:
     offer = make_offer(business=shop)
     roadwork = make_roadwork(hub=hub)
     tracked = make_tracked(hub=hub)
+    sensor = make_sensor(hub=hub)
     _business, issued = add_business(
         manager,
         hub,
@@ -74,6 +76,7 @@ def south_norwood(app: Flask) -> dict[str, str]:
         "entry_id": str(tracked.id),
         "report_id": str(report.id),
         "invite_id": str(issued.invite.id),
+        "sensor_id": str(sensor.id),
     }
 
 

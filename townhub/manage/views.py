@@ -15,6 +15,7 @@ from townhub.events.forms import EventForm
 from townhub.moderation.service import waiting
 from townhub.offers import service
 from townhub.offers.forms import OfferForm
+from townhub.sensors.register import silent_in
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -42,6 +43,7 @@ def dashboard() -> str:
         events=events.events_for(businesses),
         hubs=hubs,
         waiting=waiting([hub.id for hub in hubs]),
+        silent={hub.id: silent_in(hub) for hub in hubs},
     )
 
 

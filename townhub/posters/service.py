@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -155,6 +155,15 @@ def business_poster(business: Business, url: str, size: str) -> bytes:
             "%(business)s is on %(hub)s Town Hub", business=business.name, hub=business.hub.name
         )
         return _render(_words(business.hub, str(heading)), url, size, language)
+
+
+def sensor_stickers(hub: Hub, sensor_name: str, url: str) -> bytes:
+    """Six stickers for a sensor's lamp column, with a QR code to its public page."""
+    with _printable_language() as language:
+        heading = gettext("About the people counter: %(name)s", name=sensor_name)
+        words = _words(hub, str(heading))
+        label = gettext("People counter: no cameras, no phone ids. Scan to read more.")
+        return _render(replace(words, sticker_label=str(label)), url, "sticker", language)
 
 
 def qr_code(url: str) -> segno.QRCode:
