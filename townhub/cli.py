@@ -65,47 +65,83 @@ def register(app: Flask) -> None:
     sensors_group = click.Group("sensors", help="Footfall sensors.")
 
     @sensors_group.command("simulate")
-    @click.option("--device", "device_id", required=True, help="A registered device id.")
+    @click.option("--hub", "hub_slug", default=None, help="Every registered sensor of this hub.")
+    @click.option("--device", "device_ids", multiple=True, help="A device id (repeatable).")
     @click.option(
-        "--people",
-        type=click.IntRange(0, 100_000),
-        default=None,
-        help="People to report (default: a plausible random number).",
+        "--network",
+        type=click.Choice(["registered", "tts", "chirpstack"]),
+        default="registered",
+        show_default=True,
+        help="JSON format: each sensor's registered network, or one for all.",
     )
-    @click.option("--messages", type=click.IntRange(1, 100_000), default=1, show_default=True)
-    def sensors_simulate(device_id: str, people: int | None, messages: int) -> None:
-        """Publish The Things Stack v3 uplinks for a sensor to the configured broker."""
-        import json
-        import random
-        from datetime import UTC, datetime
+    @click.option("--rounds", type=click.IntRange(1, 100_000), default=1, show_default=True)
+    @click.option(
+        "--every",
+        type=click.IntRange(1, 1440),
+        default=15,
+        show_default=True,
+        help="Minutes between a sensor's uplinks; with --rounds, the last is now.",
+    )
+    @click.option(
+        "--rate",
+        type=click.FloatRange(0),
+        default=0,
+        help="At most this many messages a second (0: as fast as the broker takes them).",
+    )
+    def sensors_simulate(
+        hub_slug: str | None,
+        device_ids: tuple[str, ...],
+        network: str,
+        rounds: int,
+        every: int,
+        rate: float,
+    ) -> None:
+        """Publish realistic uplinks to the configured broker, in The Things Stack v3 or
+        ChirpStack v4 JSON, in each sensor's own payload shape, following a high street's
+        day. For demos (--rounds 96 fills a day) and load (--rate)."""
+        from datetime import timedelta
 
-        from sqlalchemy import select
+        from sqlalchemy import or_, select
 
+        from townhub.common.models import utcnow
         from townhub.extensions import db
+        from townhub.hubs.models import Hub
         from townhub.sensors.models import Sensor
-        from townhub.sensors.simulate import TTS_TOPIC, publish, tts_uplink
+        from townhub.sensors.simulate import SimulatedSensor, connect, publish_all, uplinks
 
-        sensor = db.session.scalar(select(Sensor).where(Sensor.device_id == device_id))
-        dev_eui = sensor.dev_eui if sensor else None
-        if sensor is None:
-            click.echo(
-                f"Note: no sensor {device_id!r} is registered; the uplink will be quarantined."
+        query = select(Sensor).order_by(Sensor.id)
+        if hub_slug:
+            query = query.join(Hub).where(Hub.slug == hub_slug)
+        if device_ids:
+            query = query.where(or_(Sensor.device_id.in_(device_ids)))
+        if not hub_slug and not device_ids:
+            raise click.UsageError("Name a hub (--hub) or devices (--device).")
+        registered = list(db.session.scalars(query))
+        unknown = set(device_ids) - {s.device_id for s in registered}
+        sensors = [
+            SimulatedSensor(
+                s.device_id,
+                s.dev_eui,
+                s.network if network == "registered" else network,
+                s.kind,
+                dict(s.mapping),
             )
-        topic = TTS_TOPIC.format(application="townhub-footfall", tenant="ttn", device=device_id)
-        payloads = [
-            json.dumps(
-                tts_uplink(
-                    device_id=device_id,
-                    dev_eui=dev_eui,
-                    people=people if people is not None else random.randint(5, 60),  # noqa: S311
-                    f_cnt=n + 1,
-                    at=datetime.now(UTC),
-                )
-            ).encode()
-            for n in range(messages)
-        ]
-        publish(current_app.config["MQTT_URL"], topic, payloads)
-        click.echo(f"Published {messages} uplink(s) to {topic}")
+            for s in registered
+        ] + [SimulatedSensor(d, None, "tts", "paxcounter", {}) for d in sorted(unknown)]
+        if unknown:
+            click.echo(f"Not registered (they will be quarantined): {', '.join(sorted(unknown))}")
+        if not sensors:
+            raise click.ClickException("No sensors found: register one first.")
+        step = timedelta(minutes=every)
+        start = utcnow() - step * (rounds - 1)
+        messages = ((topic, payload) for topic, payload, _ in uplinks(sensors, start, step, rounds))
+        client = connect(current_app)
+        try:
+            sent = publish_all(client, messages, rate)
+        finally:
+            client.disconnect()
+            client.loop_stop()
+        click.echo(f"Published {sent} uplink(s) for {len(sensors)} sensor(s).")
 
     @sensors_group.command("demo-feed")
     @click.option("--every", type=click.FloatRange(1, 3600), default=900, show_default=True)
