@@ -5,7 +5,6 @@ weight over the wire; then alert matching and fan-out (bench/alerts.py). Run by 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -16,19 +15,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 
 import alerts  # bench/alerts.py: this script's folder is on sys.path
+import ingest  # bench/ingest.py: this script's folder is on sys.path
 import pageweight  # bench/pageweight.py: this script's folder is on sys.path
-import paho.mqtt.client as mqtt
-import sqlalchemy as sa
-from paho.mqtt.enums import CallbackAPIVersion
 
-from townhub.config import DEFAULT_DATABASE_URL
-from townhub.sensors.simulate import tts_uplink
-
-UPLINKS = int(os.environ.get("BENCH_UPLINKS", "5000"))
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ROOT = Path(__file__).resolve().parents[1]
 HUB = "/south-norwood/"
@@ -197,55 +189,6 @@ def load(paths: list[str]) -> None:
         )
 
 
-def ingest(engine: sa.Engine) -> str:
-    with engine.connect() as connection:
-        before = connection.execute(sa.text("SELECT count(*) FROM footfall_counts")).scalar_one()
-        last_id = connection.execute(
-            sa.text("SELECT coalesce(max(id), 0) FROM footfall_counts")
-        ).scalar_one()
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="townhub-bench-publisher")
-    client.connect("127.0.0.1", 1883)
-    client.loop_start()
-    topic = "v3/townhub-footfall@ttn/devices/sn-clock-tower/up"
-    started = time.monotonic()
-    for n in range(UPLINKS):
-        message = tts_uplink(
-            device_id="sn-clock-tower",
-            dev_eui="70B3D57ED0060001",
-            people=n % 50,
-            f_cnt=n + 1,
-            at=datetime.now(UTC),
-        )
-        client.publish(topic, json.dumps(message).encode(), qos=1)
-    client.loop_stop()
-    client.disconnect()
-    deadline = time.monotonic() + 300
-    stored = 0
-    while time.monotonic() < deadline:
-        with engine.connect() as connection:
-            stored = (
-                connection.execute(sa.text("SELECT count(*) FROM footfall_counts")).scalar_one()
-                - before
-            )
-        if stored >= UPLINKS:
-            break
-        time.sleep(0.2)
-    elapsed = time.monotonic() - started
-    # The burst is all "now" at one counter: left in, it would make the demo street look
-    # hundreds of times busier than usual.
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "DELETE FROM footfall_counts WHERE id > :last_id AND sensor_id ="
-                " (SELECT id FROM sensors WHERE device_id = 'sn-clock-tower')"
-            ),
-            {"last_id": last_id},
-        )
-    return (
-        f"{stored:,} of {UPLINKS:,} uplinks stored in {elapsed:.1f} s = {stored / elapsed:,.0f}/s"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -261,6 +204,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.only == "alerts":  # its own database, in this process: no web or worker
         alerts.run()
+        return
+    if args.only == "ingest":  # its own database and worker: no web, no demo worker
+        ingest.run(MemorySampler)
         return
     env = {
         **os.environ,
@@ -301,9 +247,6 @@ def main() -> None:
                 print(line, flush=True)
         if args.only in (None, "load"):
             load([HUB, "/south-norwood/footfall", "/healthz"])
-        if args.only in (None, "ingest"):
-            engine = sa.create_engine(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-            print(f"MQTT ingest (QoS 1, one insert each): {ingest(engine)}")
         peak_pss, peak_rss = sampler.peak_pss_kib / 1024, sampler.peak_rss_kib / 1024
         print(
             f"peak memory of Townhub's processes under load: PSS {peak_pss:.0f} MB,"
@@ -319,7 +262,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    if args.only is None:  # after web and worker have stopped, so they take no CPU from it
+    if args.only is None:  # after web and worker have stopped, so they take no CPU from them
+        ingest.run(MemorySampler)
         alerts.run()
 
 

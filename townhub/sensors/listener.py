@@ -81,6 +81,7 @@ class Listener:
     def __init__(self, app: Flask, client_id: str) -> None:
         self.app = app
         self.connected = threading.Event()
+        self.disconnected = threading.Event()
         self.stopping = threading.Event()
         self.topics = [t.strip() for t in app.config["MQTT_TOPICS"].split(",") if t.strip()]
         group = app.config["MQTT_SHARE_GROUP"]
@@ -118,6 +119,8 @@ class Listener:
             self.arrived.notify_all()
         self.writer.join(timeout=30)
         self.client.disconnect()
+        # Let paho send the DISCONNECT (and the last acknowledgements) before its loop ends.
+        self.disconnected.wait(timeout=2)
         self.client.loop_stop()
         self.connected.clear()
 
@@ -135,6 +138,7 @@ class Listener:
         with self.arrived:
             self.connection += 1
         client.subscribe([(topic, 1) for topic in self.subscriptions])
+        self.disconnected.clear()
         self.connected.set()
         log.info(
             "MQTT connected to %s:%s (session kept: %s), subscribed to %s",
@@ -153,10 +157,13 @@ class Listener:
         properties: object,
     ) -> None:
         self.connected.clear()
+        self.disconnected.set()
         if not self.stopping.is_set():
             log.warning("MQTT disconnected (%s); paho reconnects with backoff", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        if self.stopping.is_set():
+            return  # not acknowledged: the broker sends it again to the next session
         received = Received(
             message.mid, message.qos, message.topic, bytes(message.payload), self.connection
         )
