@@ -27,6 +27,11 @@ class CuttableProxy:
             listener, self.listener = self.listener, None
             sockets, self.open_sockets = self.open_sockets, set()
         if listener:
+            # Closing alone leaves a thread blocked in accept() holding the socket open (it
+            # still accepts, and restore() cannot bind the port again): shutting it down
+            # wakes that thread and really closes the port.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         for sock in sockets:
             with contextlib.suppress(OSError):

@@ -7,8 +7,10 @@ persistent session so messages published while it was away are delivered when it
 paho's thread only queues what arrives; a writer thread stores it in batches (one
 transaction for up to BATCH_MAX messages) and acknowledges each message only after its
 count or quarantine row is committed. While the database is away the writer waits and
-retries the same batch; the broker holds the rest, up to RECEIVE_MAXIMUM unacknowledged
-messages in flight, so nothing acknowledged is ever lost and memory stays bounded.
+retries the same batch; once RECEIVE_MAXIMUM messages wait, paho's thread waits too and
+the broker holds the rest, so nothing acknowledged is ever lost and memory stays bounded.
+(A wait longer than the keepalive makes the broker drop the connection; it sends the
+unacknowledged messages again on the next, and repeats count once.)
 """
 
 from __future__ import annotations
@@ -158,6 +160,9 @@ class Listener:
     ) -> None:
         self.connected.clear()
         self.disconnected.set()
+        with self.arrived:
+            # Packet ids of this connection mean nothing on the next: acknowledge none.
+            self.connection += 1
         if not self.stopping.is_set():
             log.warning("MQTT disconnected (%s); paho reconnects with backoff", reason)
 
@@ -168,8 +173,13 @@ class Listener:
             message.mid, message.qos, message.topic, bytes(message.payload), self.connection
         )
         with self.arrived:
+            # Mosquitto 2.0.11 sends past our Receive Maximum once acknowledgements flow
+            # (its issue 2301): hold paho's thread instead, so the broker keeps the backlog
+            # and memory stays bounded while the database is away.
+            while len(self.pending) >= RECEIVE_MAXIMUM and not self.stopping.is_set():
+                self.arrived.wait(timeout=1)
             self.pending.append(received)
-            self.arrived.notify()
+            self.arrived.notify_all()
 
     def _write(self) -> None:
         while True:
@@ -194,6 +204,7 @@ class Listener:
             if self.pending and len(self.pending) < BATCH_MAX and not self.stopping.is_set():
                 self.arrived.wait(timeout=BATCH_WAIT_SECONDS)
             batch, self.pending = self.pending[:BATCH_MAX], self.pending[BATCH_MAX:]
+            self.arrived.notify_all()  # room again for paho's thread, if it waits
         return batch
 
     def _store_until_done(self, batch: list[Received]) -> None:
