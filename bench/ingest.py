@@ -32,7 +32,6 @@ from typing import Protocol
 
 import paho.mqtt.client as mqtt
 import sqlalchemy as sa
-from flask import Flask
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -128,7 +127,7 @@ def publish_file(path: str, per_second: float) -> None:
     how many the broker acknowledged and how long that took, as JSON."""
     lines = Path(path).read_bytes().splitlines()
     messages = [line.split(b"\t", 1) for line in lines]
-    client = connect(flask_app(), client_id=f"townhub-bench-publisher-{uuid.uuid4().hex[:8]}")
+    client = connect(broker_config(), client_id=f"townhub-bench-publisher-{uuid.uuid4().hex[:8]}")
     started = time.monotonic()
     infos = []
     for n, (topic, payload) in enumerate(messages):
@@ -201,7 +200,7 @@ def bare_paho_rate(path: Path, count: int) -> tuple[float, int, float]:
     client.on_subscribe = lambda *_: subscribed.set()
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     properties.ReceiveMaximum = RECEIVE_MAXIMUM
-    host, port, *_ = broker_settings(flask_app())
+    host, port, *_ = broker_settings(broker_config())
     client.connect(host, port, clean_start=True, properties=properties)
     client.loop_start()
     publisher = None
@@ -222,11 +221,9 @@ def bare_paho_rate(path: Path, count: int) -> tuple[float, int, float]:
     return ((got - 1) / span if span > 0 else 0.0), got, sent / seconds
 
 
-def flask_app() -> Flask:
-    """Just enough app for the listener's broker settings: MQTT_URL."""
-    app = Flask(__name__)
-    app.config.update(MQTT_URL=MQTT_URL)
-    return app
+def broker_config() -> dict[str, str]:
+    """Just enough configuration for the listener's broker settings: MQTT_URL."""
+    return {"MQTT_URL": MQTT_URL}
 
 
 def forget_session(client_id: str) -> None:
@@ -235,7 +232,7 @@ def forget_session(client_id: str) -> None:
     client = client_v5(client_id)
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     properties.SessionExpiryInterval = 0
-    host, port, *_ = broker_settings(flask_app())
+    host, port, *_ = broker_settings(broker_config())
     try:
         client.connect(host, port, clean_start=True, properties=properties)
         client.loop_start()

@@ -135,7 +135,7 @@ def register(app: Flask) -> None:
         step = timedelta(minutes=every)
         start = utcnow() - step * (rounds - 1)
         messages = ((topic, payload) for topic, payload, _ in uplinks(sensors, start, step, rounds))
-        client = connect(current_app)
+        client = connect(current_app.config)
         try:
             sent = publish_all(client, messages, rate)
         finally:

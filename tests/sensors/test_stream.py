@@ -176,7 +176,7 @@ def _register_mix(prefix: str) -> list[Sensor]:
 def _publish(app: Flask, messages: list[tuple[str, bytes]]) -> None:
     """Publish with QoS 1 (as `simulate.publish_all` does) and check that the broker
     acknowledged every message."""
-    client = connect(app)
+    client = connect(app.config)
     try:
         sent = [client.publish(topic, payload, qos=1) for topic, payload in messages]
         for info in sent:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import select
 
 from townhub.accounts.models import User
 from townhub.accounts.service import may_act_for
@@ -14,10 +13,8 @@ from townhub.businesses import photos
 from townhub.businesses.models import Business
 from townhub.common import geo
 from townhub.extensions import db
-from townhub.hubs.models import Hub
+from townhub.hubs.area import on_high_street
 
-# A shop is on its high street: a position further than this outside the hub is a slip.
-POSITION_SLACK_M = 300
 EDITABLE = ("name", "category", "description", "address", "phone", "email", "website",
             "accessibility", "opening_hours")  # fmt: skip
 
@@ -56,14 +53,10 @@ def update(business: Business, **fields: Any) -> Business:
 
 def move(business: Business, lon: float, lat: float) -> Business:
     """Place the shop on the map. Raises TooFarAway off its high street. Commits."""
-    position = geo.point(round(lon, 6), round(lat, 6))
-    near_hub = db.session.scalar(
-        select(geo.within_m(Hub.boundary, position, POSITION_SLACK_M)).where(
-            Hub.id == business.hub_id
-        )
-    )
-    if not near_hub:
+    lon, lat = round(lon, 6), round(lat, 6)
+    if not on_high_street(business.hub_id, lon, lat):
         raise TooFarAway((lon, lat))
+    position = geo.point(lon, lat)
     business.location = cast(Any, position)
     db.session.commit()
     return business

@@ -32,7 +32,7 @@ def index(hub_slug: str) -> str:
 def hub_pdf(hub_slug: str) -> Response:
     hub = managed_hub(hub_slug, _refusal())
     size = _size()
-    return _pdf(service.hub_poster(hub, _address(hub), size), f"{hub.slug}-poster-{size}")
+    return pdf_response(service.hub_poster(hub, _address(hub), size), f"{hub.slug}-poster-{size}")
 
 
 @bp.get("/businesses/<int:business_id>/poster.pdf")
@@ -59,7 +59,9 @@ def business_pdf(business_id: int) -> Response:
         )
     size = _size()
     url = _address(business.hub, ref=business.slug)
-    return _pdf(service.business_poster(business, url, size), f"{business.slug}-poster-{size}")
+    return pdf_response(
+        service.business_poster(business, url, size), f"{business.slug}-poster-{size}"
+    )
 
 
 def _size() -> str:
@@ -83,7 +85,7 @@ def _address(hub: Hub, ref: str | None = None) -> str:
     )
 
 
-def _pdf(body: bytes, name: str) -> Response:
+def pdf_response(body: bytes, name: str) -> Response:
     response = Response(body, mimetype="application/pdf")
     safe_name = re.sub(r"[^A-Za-z0-9_-]", "-", name)
     response.headers["Content-Disposition"] = f'inline; filename="{safe_name}.pdf"'

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
@@ -57,23 +59,23 @@ class Received:
     connection: int
 
 
-def broker_settings(app: Flask) -> tuple[str, int, str | None, str | None, bool]:
+def broker_settings(config: Mapping[str, Any]) -> tuple[str, int, str | None, str | None, bool]:
     """Host, port, username, password and TLS from MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD."""
-    url = urlsplit(app.config["MQTT_URL"])
+    url = urlsplit(config["MQTT_URL"])
     tls = url.scheme in ("mqtts", "ssl")
-    username = app.config.get("MQTT_USERNAME") or (unquote(url.username) if url.username else None)
-    password = app.config.get("MQTT_PASSWORD") or (unquote(url.password) if url.password else None)
+    username = config.get("MQTT_USERNAME") or (unquote(url.username) if url.username else None)
+    password = config.get("MQTT_PASSWORD") or (unquote(url.password) if url.password else None)
     return url.hostname or "127.0.0.1", url.port or (8883 if tls else 1883), username, password, tls
 
 
-def configure(client: mqtt.Client, app: Flask) -> tuple[str, int]:
+def configure(client: mqtt.Client, config: Mapping[str, Any]) -> tuple[str, int]:
     """Credentials and TLS on a client, as the configuration says; the host and port."""
-    host, port, username, password, tls = broker_settings(app)
+    host, port, username, password, tls = broker_settings(config)
     if username:
         # The Things Stack: the username is "<app>@<tenant>" and the password an API key.
         client.username_pw_set(username, password or "")
     if tls:
-        client.tls_set(ca_certs=app.config.get("MQTT_CA_FILE") or None)
+        client.tls_set(ca_certs=config.get("MQTT_CA_FILE") or None)
     return host, port
 
 
@@ -94,7 +96,7 @@ class Listener:
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
-        self.host, self.port = configure(self.client, app)
+        self.host, self.port = configure(self.client, app.config)
         self.client.reconnect_delay_set(min_delay=1, max_delay=60)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect

@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from townhub.common import geo
 from townhub.common.models import utcnow
 from townhub.extensions import db
+from townhub.hubs.area import on_high_street
 from townhub.hubs.models import Hub
 from townhub.jobs.service import every
 from townhub.sensors import presets
 from townhub.sensors.models import Sensor, SensorQuarantine
 
 log = logging.getLogger(__name__)
-POSITION_SLACK_M = 300
 QUARANTINE_PAGE = 50
 # Uplink gaps looked at to learn how often a sensor usually speaks.
 GAPS_LOOKED_AT = 24
@@ -71,12 +71,10 @@ def sensor_in(hub: Hub, sensor_id: int) -> Sensor:
 
 def save(hub: Hub, details: SensorDetails, sensor: Sensor | None = None) -> Sensor:
     """Add a sensor to the hub, or change one. Raises TooFarAway, DeviceTaken. Commits."""
-    position = geo.point(round(details.lon, 6), round(details.lat, 6))
-    near = db.session.scalar(
-        select(geo.within_m(Hub.boundary, position, POSITION_SLACK_M)).where(Hub.id == hub.id)
-    )
-    if not near:
-        raise TooFarAway((details.lon, details.lat))
+    lon, lat = round(details.lon, 6), round(details.lat, 6)
+    if not on_high_street(hub.id, lon, lat):
+        raise TooFarAway((lon, lat))
+    position = geo.point(lon, lat)
     taken = db.session.scalars(
         select(Sensor).where(
             or_(Sensor.device_id == details.device_id, Sensor.dev_eui == details.dev_eui),

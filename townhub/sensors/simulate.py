@@ -14,13 +14,12 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from flask import Flask
 from paho.mqtt.enums import CallbackAPIVersion
 
 from townhub.common.formatting import LONDON
@@ -194,8 +193,9 @@ def uplinks(
             yield topic, json.dumps(message).encode(), people
 
 
-def connect(app: Flask, client_id: str | None = None) -> mqtt.Client:
-    """A publishing client on the configured broker, its network loop running."""
+def connect(config: Mapping[str, Any], client_id: str | None = None) -> mqtt.Client:
+    """A publishing client on the configured broker (MQTT_URL and the other MQTT_
+    settings), its network loop running."""
     from townhub.sensors.listener import configure
 
     client = mqtt.Client(
@@ -203,7 +203,7 @@ def connect(app: Flask, client_id: str | None = None) -> mqtt.Client:
     )
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
-    host, port = configure(client, app)
+    host, port = configure(client, config)
     client.connect(host, port)
     client.loop_start()
     return client
@@ -229,9 +229,7 @@ def publish_all(
 
 def publish(broker_url: str, topic: str, payloads: list[bytes]) -> None:
     """Publish messages with QoS 1 to a broker URL, waiting until it acknowledged each."""
-    app = Flask(__name__)
-    app.config.update(MQTT_URL=broker_url)
-    client = connect(app)
+    client = connect({"MQTT_URL": broker_url})
     try:
         publish_all(client, ((topic, payload) for payload in payloads))
     finally:

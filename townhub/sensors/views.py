@@ -21,9 +21,9 @@ from townhub.common import geo
 from townhub.common.lookups import hub_or_404, managed_hub
 from townhub.hubs.models import Hub
 from townhub.posters import service as posters
-from townhub.posters.views import _pdf
+from townhub.posters.views import pdf_response
 from townhub.sensors import register
-from townhub.sensors.forms import NETWORKS, OPTION_LABELS, SensorForm
+from townhub.sensors.forms import SensorForm
 from townhub.sensors.models import Sensor
 from townhub.sensors.presets import PRESETS
 
@@ -163,7 +163,9 @@ def stickers(hub_slug: str, sensor_id: int) -> Response:
         _external=True,
         _scheme=current_app.config["PREFERRED_URL_SCHEME"],
     )
-    return _pdf(posters.sensor_stickers(hub, sensor.name, url), f"sensor-{sensor.id}-stickers")
+    return pdf_response(
+        posters.sensor_stickers(hub, sensor.name, url), f"sensor-{sensor.id}-stickers"
+    )
 
 
 # ---- public ----
@@ -192,6 +194,3 @@ def public_sensor(hub_slug: str, sensor_id: int) -> str:
         lon=lon,
         lat=lat,
     )
-
-
-__all__ = ["NETWORKS", "OPTION_LABELS", "bp"]
