@@ -77,6 +77,33 @@ def test_production_refuses_unsafe_settings(
         create_app("production")
 
 
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"SMTP_URL": "http://mail.example.gov.uk"}, "SMTP_URL must look like"),
+        ({"SMTP_URL": "smtp://mail.example.gov.uk:submission"}, "port that is not a number"),
+        ({"SMTP_URL": "smtp://", "MAIL_FROM": "x@example.gov.uk"}, "SMTP_URL must look like"),
+        ({"MAIL_FROM": "Townhub"}, "MAIL_FROM must be an e-mail address"),
+        ({"MAIL_FROM": "townhub@localhost.invalid"}, "council's own domain"),
+        ({"SITE_URL": "http://townhub.example.gov.uk"}, "SITE_URL must be the site's https"),
+    ],
+)
+def test_production_refuses_mail_settings_it_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], message: str
+) -> None:
+    _production_env(monkeypatch, tmp_path)
+    init_secrets([str(tmp_path)])
+    monkeypatch.setenv("SITE_URL", "https://townhub.example.gov.uk")
+    monkeypatch.setenv("SMTP_URL", "smtp://townhub:pw@mail.example.gov.uk:587")
+    monkeypatch.setenv("MAIL_FROM", "Townhub <townhub@example.gov.uk>")
+    assert create_app("production").config["SMTP_URL"]  # the good settings start
+    for variable, value in settings.items():
+        monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigurationError, match=message):
+        create_app("production")
+
+
 def test_creating_the_web_app_starts_no_background_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, lazy_gettext
 
 from townhub.config import CONFIGS, BaseConfig
@@ -36,6 +36,7 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     # Job handlers register themselves on import; any process may run jobs (tests too).
     import townhub.alerts.digest
     import townhub.alerts.fanout
+    import townhub.common.mail
     import townhub.sensors.register  # noqa: F401
     from townhub.common import errors, formatting, security
 
@@ -46,6 +47,8 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
 
 
 def _select_locale() -> str | None:
+    if not has_request_context():
+        return None  # a job or command: the default language
     languages: tuple[str, ...] = tuple(current_app.config["LANGUAGES"])
     chosen = request.cookies.get("lang")
     if chosen in languages:

@@ -47,6 +47,9 @@ FROM_ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT": "PROXY_COUNT",
     "HUB_BUSINESS_TARGET": "HUB_BUSINESS_TARGET",
+    "SITE_URL": "SITE_URL",
+    "SMTP_URL": "SMTP_URL",
+    "MAIL_FROM": "MAIL_FROM",
 }
 
 
@@ -84,6 +87,13 @@ class BaseConfig:
     # /sensors/webhooks/tts and /chirpstack. Empty: the webhooks are off.
     SENSOR_WEBHOOK_SECRET = ""
     VAPID_CONTACT = "mailto:townhub@localhost.invalid"
+    # The site's address as residents and staff reach it, for links in e-mails.
+    SITE_URL = "http://localhost:8000"
+    # The council's mail server for e-mails to staff (a sensor gone silent):
+    # smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465. Empty:
+    # e-mails are written to the worker's log instead of sent.
+    SMTP_URL = ""
+    MAIL_FROM = "Townhub <townhub@localhost.invalid>"
     # A tile server for the maps, e.g. "https://tiles.example.org/{z}/{x}/{y}.png". Empty: the
     # maps draw their markers and lines on a plain background, and the lists say the same.
     TILE_URL = ""
@@ -157,6 +167,7 @@ class BaseConfig:
             os.environ.get("VAPID_PRIVATE_KEY") or stored["VAPID_PRIVATE_PEM"]
         )
         _check_vapid_contact(config["VAPID_CONTACT"])
+        _check_mail(config)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -223,9 +234,20 @@ class ProductionConfig(BaseConfig):
                 " (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or leave it"
                 " empty to keep the Street Manager endpoint off."
             )
+        if config["SMTP_URL"] and not config["SITE_URL"].startswith("https://"):
+            raise ConfigurationError(
+                f"SITE_URL must be the site's https:// address (e-mails link to it), not"
+                f" {config['SITE_URL']!r}."
+            )
+        if config["SMTP_URL"] and "@localhost" in config["MAIL_FROM"]:
+            raise ConfigurationError(
+                "MAIL_FROM must be an address on the council's own domain that its mail"
+                " server may send from, e.g. 'Townhub <townhub@example.gov.uk>'."
+            )
         config["SECRET_KEY"] = secret
         config["VAPID_PRIVATE_PEM"] = vapid
         _check_vapid_contact(config["VAPID_CONTACT"])
+        _check_mail(config)
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {
@@ -243,6 +265,15 @@ def _check_vapid_contact(contact: str) -> None:
         raise ConfigurationError(
             f"VAPID_CONTACT {contact!r} must be a mailto: address or an https: URL."
         )
+
+
+def _check_mail(config: dict[str, Any]) -> None:
+    from townhub.common.mail import MailSettingsError, check_settings
+
+    try:
+        check_settings(config["SMTP_URL"], config["MAIL_FROM"])
+    except MailSettingsError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 SECRETS_FILE = "secrets.json"

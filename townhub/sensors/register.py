@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from townhub.common import geo
+from townhub.common import geo, mail
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.hubs.area import on_high_street
@@ -163,6 +165,7 @@ def check_silent_sensors(payload: dict[str, Any]) -> None:
         sensor = found.sensor
         sensor.silent_since = now
         log.warning("sensor %s (%s) has gone silent", sensor.device_id, sensor.name)
+        _tell_managers(sensor, found.usual_seconds)
         db.session.add(
             AuditEntry(
                 actor_id=None,
@@ -176,6 +179,64 @@ def check_silent_sensors(payload: dict[str, Any]) -> None:
             )
         )
     db.session.commit()
+
+
+def _tell_managers(sensor: Sensor, usual_seconds: int | None) -> None:
+    """E-mail each of the hub's managers that the sensor went silent (usual_seconds: how
+    often it usually speaks) or, with None, that it is heard again. In the caller's
+    transaction."""
+    from townhub.accounts.models import User, hub_managers
+
+    hub = db.session.get(Hub, sensor.hub_id)
+    assert hub is not None
+    managers = db.session.scalars(
+        select(User)
+        .join(hub_managers, hub_managers.c.user_id == User.id)
+        .where(hub_managers.c.hub_id == hub.id, User.role == "hub_manager")
+        .order_by(User.id)
+    )
+    register_url = mail.link("sensors.index", hub_slug=hub.slug)
+    last_heard = format_datetime(sensor.last_seen_at, "d MMMM y, HH:mm")
+    if usual_seconds is not None:
+        subject = _(
+            "%(hub)s: the sensor “%(name)s” has gone silent", hub=hub.name, name=sensor.name
+        )
+        body = _(
+            "Townhub has heard nothing from the people counter “%(name)s” (device"
+            " %(device)s) on %(hub)s since %(last_heard)s. It usually sends every"
+            " %(minutes)d minutes.\n\n"
+            "Its battery and signal when last heard, and any messages that could not be"
+            " counted, are on the sensor register:\n%(url)s\n\n"
+            "Check the sensor and its network server. Townhub will e-mail again when it"
+            " is heard.",
+            name=sensor.name,
+            device=sensor.device_id,
+            hub=hub.name,
+            last_heard=last_heard,
+            minutes=max(1, usual_seconds // 60),
+            url=register_url,
+        )
+    else:
+        subject = _("%(hub)s: the sensor “%(name)s” is heard again", hub=hub.name, name=sensor.name)
+        body = _(
+            "The people counter “%(name)s” (device %(device)s) on %(hub)s is sending again:"
+            " Townhub heard it at %(last_heard)s.\n\n%(url)s",
+            name=sensor.name,
+            device=sensor.device_id,
+            hub=hub.name,
+            last_heard=last_heard,
+            url=register_url,
+        )
+    footer = _("You get this e-mail because you manage %(hub)s on Townhub.", hub=hub.name)
+    for manager in managers:
+        mail.queue(manager.email, str(subject), f"{body}\n\n-- \n{footer}\n")
+
+
+def heard_again(sensor: Sensor) -> None:
+    """A silent sensor spoke: clear its flag and tell the hub's managers. In the caller's
+    transaction."""
+    sensor.silent_since = None
+    _tell_managers(sensor, None)
 
 
 def silent_in(hub: Hub) -> list[Sensor]:

@@ -23,7 +23,7 @@ from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.extensions import db
 from townhub.footfall.models import FootfallCount, FootfallRollup
-from townhub.sensors import presets
+from townhub.sensors import presets, register
 from townhub.sensors.ingest import (
     MAX_MESSAGE_BYTES,
     MAX_PEOPLE,
@@ -342,10 +342,11 @@ class _Batch:
             health = self.health.get(sensor.id)
             if health is None:
                 continue
-            sensor.silent_since = None
             if sensor.last_seen_at is not None and sensor.last_seen_at > health.seen_at:
                 continue  # a late message: its signal and battery are old news
             sensor.last_seen_at = health.seen_at
+            if sensor.silent_since is not None:
+                register.heard_again(sensor)
             sensor.last_f_cnt = health.f_cnt
             sensor.rssi = health.rssi if health.rssi is not None else sensor.rssi
             sensor.snr = health.snr if health.snr is not None else sensor.snr

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from townhub.common import geo
+from townhub.common import geo, mail
 from townhub.common.lookups import hub_or_404, managed_hub
 from townhub.hubs.models import Hub
 from townhub.posters import service as posters
@@ -49,6 +49,7 @@ def index(hub_slug: str) -> str:
     _rows, quarantined = register.quarantine_for(hub)
     return render_template(
         "sensors/index.html",
+        mail_on=mail.is_on(),
         managed=hub,
         health=register.health(register.hub_sensors(hub)),
         presets=PRESETS,
