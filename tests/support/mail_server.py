@@ -70,6 +70,6 @@ class MailServerStandIn:
         if self.refuse_with:
             return self.refuse_with
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
-        self.messages.append(parsed)  # type: ignore[arg-type]
+        self.messages.append(parsed)
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
