@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -127,6 +128,14 @@ def watch_for_problems(context: BrowserContext) -> PageProblems:
 def assert_accessible(page: Page) -> None:
     """Run axe-core (WCAG 2.x A and AA, WCAG 2.2 AA) on the page; fail listing every
     violation with the elements at fault. The page needs JavaScript on."""
+    # axe-core schedules its work with timers, which never fire with JavaScript off: fail
+    # at once rather than wait for ever (Playwright's evaluate has no timeout).
+    try:
+        page.wait_for_function(
+            "() => new Promise(resolve => setTimeout(() => resolve(true), 0))", timeout=5000
+        )
+    except PlaywrightTimeoutError:
+        pytest.fail(f"axe-core needs JavaScript, which is off for {page.url}", pytrace=False)
     results = Axe().run(
         page,
         options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
