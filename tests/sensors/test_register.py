@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -222,3 +223,19 @@ def test_a_silent_sensor_is_flagged_once_and_cleared_when_it_speaks(
     )
     assert sensor.silent_since is None
     assert db.session.scalar(select(func.count()).select_from(SensorQuarantine)) == 0
+
+
+def test_the_error_summary_lists_problems_in_the_pages_order(
+    manager: FlaskClient, hub: Hub
+) -> None:
+    answer = submit(
+        manager,
+        "/manage/hubs/south-norwood/sensors/new",
+        fields(name="", dev_eui="70B3", latitude="north", period_minutes="0"),
+    )
+
+    summary = (
+        answer.get_data(as_text=True).split('class="error-summary__list"')[1].split("</ul>")[0]
+    )
+    links = re.findall(r'href="#([a-z_]+)"', summary)
+    assert links == ["name", "dev_eui", "latitude", "period_minutes"]

@@ -47,6 +47,25 @@ def _select(label: Any, values: tuple[str, ...], message: Any) -> SelectField:
 
 
 class SensorForm(PositionForm):
+    # The position fields come from PositionForm, so they would lead the error summary.
+    page_order = (
+        "name",
+        "placement",
+        "operator",
+        "network",
+        "device_id",
+        "dev_eui",
+        "latitude",
+        "longitude",
+        "kind",
+        "counts",
+        "line",
+        "direction",
+        "counters",
+        "encoding",
+        "field",
+        "period_minutes",
+    )
     name = StringField(
         _l("Name"),
         validators=[
