@@ -20,7 +20,8 @@ as_root() {
 }
 
 install_packages() {
-  local wanted=(postgresql postgresql-15-postgis-3 mosquitto mosquitto-clients chromium python3-venv fonts-dejavu-core)
+  # caddy and systemd (systemd-analyze) check the production files in deploy/.
+  local wanted=(postgresql postgresql-15-postgis-3 mosquitto mosquitto-clients chromium python3-venv fonts-dejavu-core caddy systemd rsync)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
