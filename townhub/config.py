@@ -35,6 +35,7 @@ FROM_ENVIRONMENT = {
     "MQTT_USERNAME": "MQTT_USERNAME",
     "MQTT_PASSWORD": "MQTT_PASSWORD",
     "MQTT_CA_FILE": "MQTT_CA_FILE",
+    "MQTT_PROTOCOL": "MQTT_PROTOCOL",
     "SENSOR_WEBHOOK_SECRET": "SENSOR_WEBHOOK_SECRET",
     "VAPID_CONTACT": "VAPID_CONTACT",
     "TILE_URL": "TILE_URL",
@@ -83,6 +84,8 @@ class BaseConfig:
     MQTT_USERNAME = ""
     MQTT_PASSWORD = ""
     MQTT_CA_FILE = ""
+    # "5", or "3.1.1" for a broker that only speaks that (The Things Stack's MQTT server).
+    MQTT_PROTOCOL = "5"
     # The shared secret network servers send in the X-Townhub-Secret header to
     # /sensors/webhooks/tts and /chirpstack. Empty: the webhooks are off.
     SENSOR_WEBHOOK_SECRET = ""
@@ -167,7 +170,7 @@ class BaseConfig:
             os.environ.get("VAPID_PRIVATE_KEY") or stored["VAPID_PRIVATE_PEM"]
         )
         _check_vapid_contact(config["VAPID_CONTACT"])
-        _check_mail(config)
+        _check_settings(config)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -247,7 +250,7 @@ class ProductionConfig(BaseConfig):
         config["SECRET_KEY"] = secret
         config["VAPID_PRIVATE_PEM"] = vapid
         _check_vapid_contact(config["VAPID_CONTACT"])
-        _check_mail(config)
+        _check_settings(config)
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {
@@ -267,8 +270,14 @@ def _check_vapid_contact(contact: str) -> None:
         )
 
 
-def _check_mail(config: dict[str, Any]) -> None:
+def _check_settings(config: dict[str, Any]) -> None:
+    """Mail and broker settings that cannot work, in any environment."""
     from townhub.common.mail import MailSettingsError, check_settings
+
+    if config["MQTT_PROTOCOL"] not in ("5", "3.1.1"):
+        raise ConfigurationError(
+            f"MQTT_PROTOCOL must be 5 or 3.1.1, not {config['MQTT_PROTOCOL']!r}."
+        )
 
     try:
         check_settings(config["SMTP_URL"], config["MAIL_FROM"])

@@ -373,7 +373,11 @@ def _isolated_topics(app: Flask, run_id: str) -> str:
 # The broker restarts in the middle of a stream
 
 
+# MQTT 3.1.1 too: The Things Stack's broker speaks only that, and there the session is
+# kept by clean_session=False rather than a session expiry.
+@pytest.mark.parametrize("protocol", ["5", "3.1.1"])
 def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
+    protocol: str,
     app: Flask,
     private_broker: PrivateBroker,
     start_worker: Callable[[Flask, str], None],
@@ -383,6 +387,7 @@ def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(app.config, "MQTT_URL", private_broker.url)
+    monkeypatch.setitem(app.config, "MQTT_PROTOCOL", protocol)
     monkeypatch.setitem(app.config, "MQTT_SHARE_GROUP", f"townhub-stream-{run_id}")
     # The test configuration's 0 would end the session with the connection, and with it
     # every message the broker still held for the worker.
@@ -421,6 +426,9 @@ def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
     assert listener.sessions_present == [False, True], "the broker should keep the session"
     assert listener.connected.is_set()
     assert "Saving in-memory database" in private_broker.log_text()
+    # Mosquitto logs the protocol of each connection: p5 for MQTT 5, p2 for 3.1.1.
+    level = "p5" if protocol == "5" else "p2"
+    assert f"as townhub-stream-{run_id} ({level}, c0," in private_broker.log_text()
 
     # Messages the worker first saw after the restart were kept on disk by the broker.
     seen_before_restart = {

@@ -90,10 +90,14 @@ class Listener:
         self.topics = [t.strip() for t in app.config["MQTT_TOPICS"].split(",") if t.strip()]
         group = app.config["MQTT_SHARE_GROUP"]
         self.subscriptions = [f"$share/{group}/{t}" if group else t for t in self.topics]
+        # MQTT 5 by default; 3.1.1 for brokers without it (The Things Stack's), where a
+        # persistent session is asked for with clean_session=False instead of an expiry.
+        self.v5 = app.config["MQTT_PROTOCOL"] != "3.1.1"
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            protocol=mqtt.MQTTv5,
+            protocol=mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311,
+            clean_session=None if self.v5 else False,
             manual_ack=True,
         )
         self.host, self.port = configure(self.client, app.config)
@@ -107,12 +111,15 @@ class Listener:
         self.writer = threading.Thread(target=self._write, name="mqtt-writer", daemon=True)
 
     def start(self) -> None:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = int(self.app.config["MQTT_SESSION_EXPIRY_SECONDS"])
-        properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        self.client.connect_async(
-            self.host, self.port, keepalive=30, clean_start=False, properties=properties
-        )
+        if self.v5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            properties.SessionExpiryInterval = int(self.app.config["MQTT_SESSION_EXPIRY_SECONDS"])
+            properties.ReceiveMaximum = RECEIVE_MAXIMUM
+            self.client.connect_async(
+                self.host, self.port, keepalive=30, clean_start=False, properties=properties
+            )
+        else:
+            self.client.connect_async(self.host, self.port, keepalive=30)
         self.client.loop_start()
         self.writer.start()
 
