@@ -38,8 +38,9 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     import townhub.alerts.fanout
     import townhub.common.mail
     import townhub.sensors.register  # noqa: F401
-    from townhub.common import errors, formatting, security
+    from townhub.common import assets, errors, formatting, security
 
+    assets.register(app)
     errors.register(app)
     formatting.register(app)
     security.register(app)

@@ -90,6 +90,8 @@ def test_the_caddy_site_validates_with_https_headers_and_long_caching(tmp_path: 
     text = json.dumps(config)
     assert "townhub.example.gov.uk" in text and '"encodings"' in text
     assert "max-age=31536000, immutable" in text and "Strict-Transport-Security" in text
+    # Only where the app set no Cache-Control (it answers an old release's name no-cache).
+    assert '"require": {"headers": {"Cache-Control": null}}' in text
     assert '"upstreams": [{"dial": "127.0.0.1:8000"}]' in text
     (pattern,) = re.findall(r'"pattern": "([^"]+)"', text)
     fingerprinted = re.compile(pattern.encode().decode("unicode_escape"))

@@ -626,7 +626,7 @@ def test_the_form_brings_its_map_script_and_help_and_the_list_links_to_it(
 ) -> None:
     page = client.get(NEW).get_data(as_text=True)
 
-    assert "/static/js/roadwork_form.js" in page and 'id="roadwork-map-data"' in page
+    assert "/static/js/roadwork_form." in page and 'id="roadwork-map-data"' in page
     assert "<summary>How to draw the works</summary>" in page
     # The map and its buttons are hidden until the script draws the map.
     assert re.search(r'<div class="draw" data-draw hidden>', page)

@@ -1,26 +1,26 @@
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
+from townhub.common import assets
+
 bp = Blueprint("pwa", __name__)
 
+# A static file named in sw.js, in quotes: "/static/css/townhub.css".
+_STATIC_URL = re.compile(r'"/static/([^"]+)"')
 
-@lru_cache(maxsize=1)
+
 def _service_worker(static_folder: str) -> str:
-    """sw.js with a version that changes whenever any static file changes, so a new
-    release replaces the old caches."""
-    root = Path(static_folder)
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    source = (root / "js" / "sw.js").read_text()
-    return source.replace("__TOWNHUB_VERSION__", digest.hexdigest()[:12])
+    """sw.js for this release: every static file it names fingerprinted, and a version
+    that changes whenever any static file changes, so a new release replaces the old
+    caches."""
+    files = assets.static_files(static_folder)
+    source = (Path(static_folder) / "js" / "sw.js").read_text()
+    source = _STATIC_URL.sub(lambda match: f'"/static/{files.url_name(match[1])}"', source)
+    return source.replace("__TOWNHUB_VERSION__", files.version)
 
 
 @bp.get("/sw.js")

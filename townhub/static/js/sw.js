@@ -7,6 +7,9 @@ const PAGE_CACHE = "townhub-pages";
 // Saved offers (and the saved list) stay readable offline until the resident removes them.
 const SAVED_CACHE = "townhub-saved";
 const MAX_PAGES = 40;
+// The server fingerprints every quoted static URL in this file when it serves /sw.js
+// (js/app.js becomes js/app.<hash>.js), so the precache holds this release's files under
+// the names this release's pages use.
 const PRECACHE = [
   "/offline",
   "/static/css/townhub.css",
@@ -82,17 +85,35 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     event.respondWith(pageFromNetwork(request));
   } else if (url.pathname.startsWith("/static/")) {
-    event.respondWith(
-      caches.match(request).then((cached) => cached || fetch(request).then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(STATIC_CACHE).then((cache) => cache.put(request, copy));
-        }
-        return response;
-      }))
-    );
+    event.respondWith(staticFile(request));
   }
 });
+
+// A static file's path without its fingerprint: /static/js/app.<hash>.js -> /static/js/app.js.
+function plainPath(url) {
+  return new URL(url).pathname.replace(/\.[0-9a-f]{12}(\.[A-Za-z0-9]+)$/, "$1");
+}
+
+async function staticFile(request) {
+  const cached = await caches.match(request);
+  if (cached) { return cached; }
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(STATIC_CACHE).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  } catch (error) {
+    // Offline, and a page kept from an earlier release asks for that release's file: give
+    // it this release's copy, so saved pages keep their styles.
+    const cache = await caches.open(STATIC_CACHE);
+    const wanted = plainPath(request.url);
+    const same = (await cache.keys()).find((key) => plainPath(key.url) === wanted);
+    if (same) { return cache.match(same); }
+    throw error;
+  }
+}
 
 self.addEventListener("push", (event) => {
   // Always show a notification: browsers revoke subscriptions that get silent pushes.
