@@ -1,6 +1,7 @@
 """Bringing a business owner in: a hub manager adds the business and gets a one-time,
 expiring link (shown as a QR code to scan in the shop); the owner opens it on their
-phone and sets a password. A forgotten password gets a new link the same way."""
+phone and sets a password. A forgotten password gets a new link the same way. Hub
+managers and council admins are invited the same way, from the command line."""
 
 from __future__ import annotations
 
@@ -75,8 +76,9 @@ def slug_for(hub: Hub, name: str) -> str:
     return slug
 
 
-def _issue(actor: User, user: User, purpose: str) -> IssuedInvite:
-    """A new link for `user`; any earlier unused link of theirs stops working."""
+def _issue(actor: User | None, user: User, purpose: str) -> IssuedInvite:
+    """A new link for `user`; any earlier unused link of theirs stops working. No actor: made
+    from the command line, by the council's IT officer."""
     now = utcnow()
     db.session.execute(
         update(Invite)
@@ -88,7 +90,7 @@ def _issue(actor: User, user: User, purpose: str) -> IssuedInvite:
         token_hash=_hash(token),
         user=user,
         purpose=purpose,
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor else None,
         expires_at=now + LIFETIME[purpose],
     )
     db.session.add(invite)
@@ -154,6 +156,17 @@ def new_link(actor: User, owner: User) -> IssuedInvite:
             subject_id=owner.id,
             subject_title=owner.name,
         )
+    db.session.commit()
+    return issued
+
+
+def invite_staff(user: User) -> IssuedInvite:
+    """An invitation for a hub manager or council admin who has no password yet, made from
+    the command line (so by no one signed in); any earlier link of theirs stops working.
+    Raises NotAllowed for a business owner or an account with a password. Commits."""
+    if user.role == "owner" or user.password_hash:
+        raise NotAllowed(f"user {user.id} is not staff waiting for a first password")
+    issued = _issue(None, user, "invite")
     db.session.commit()
     return issued
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from townhub.accounts.models import User
@@ -62,17 +64,109 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-def create_user(*, email: str, name: str, role: str, password: str | None) -> User:
-    """Add an account (used by the CLI and the demo data). Commits."""
+STAFF_ROLES = ("hub_manager", "council_admin")
+_ROLE_NAMES = {
+    "owner": "a business owner",
+    "hub_manager": "a hub manager",
+    "council_admin": "a council admin",
+}
+
+
+class AccountRefused(ValueError):
+    """The account cannot be made or changed so; the message says why and what to do."""
+
+
+def _check_hubs(role: str, hubs: Sequence[Hub]) -> None:
+    if role == "hub_manager" and not hubs:
+        raise AccountRefused("A hub manager needs a hub: add --hub SLUG (see hubs list).")
+    if role != "hub_manager" and hubs:
+        raise AccountRefused(
+            "Only hub managers are given hubs (a council admin runs every hub): leave out --hub."
+        )
+
+
+def create_user(
+    *, email: str, name: str, role: str, password: str | None, hubs: Sequence[Hub] = ()
+) -> User:
+    """Add an account (used by the CLI and the demo data), running these hubs if it is a
+    hub manager's. Raises AccountRefused: the address has an account, or hubs are given to
+    another role. Commits."""
+    if hubs:
+        _check_hubs(role, hubs)
+    if _user_by_email(email.lower()) is not None:
+        raise AccountRefused(f"{email} already has an account.")
     user = User(
         email=email.lower(),
         name=name,
         role=role,
         password_hash=hash_password(password) if password else None,
     )
+    user.hubs = list(hubs)
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def staff_to_invite(*, email: str, name: str, role: str, hubs: Sequence[Hub]) -> User:
+    """A hub manager's or council admin's account with no password yet, to be invited: new,
+    or the one made by an earlier invitation (its name updated and these hubs added).
+    Raises AccountRefused: a bad address or name, hubs that do not fit the role, or an
+    address that already signs in or has another role. Commits."""
+    if role not in STAFF_ROLES:
+        raise AccountRefused("Invite a hub manager or a council admin.")
+    email = _checked_email(email)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise AccountRefused("Give the person's name, at most 120 characters, with --name.")
+    _check_hubs(role, hubs)
+    user = _user_by_email(email)
+    if user is not None and user.password_hash:
+        raise AccountRefused(
+            f"{email} already has an account with a password, so they can sign in. To give"
+            f" them another hub: users add-hub {email} SLUG."
+        )
+    if user is not None and user.role != role:
+        raise AccountRefused(
+            f"{email} already has an account as {_ROLE_NAMES[user.role]}: use another address."
+        )
+    if user is None:
+        user = User(email=email, role=role, password_hash=None)
+        db.session.add(user)
+    user.name = name
+    user.hubs = [*user.hubs, *(hub for hub in hubs if hub not in user.hubs)]
+    db.session.commit()
+    return user
+
+
+def add_hub(email: str, hub: Hub) -> bool:
+    """Let this hub manager run one more hub; False if they already do. Raises
+    AccountRefused: no such account, or not a hub manager's. Commits."""
+    user = _user_by_email(email.strip().lower())
+    if user is None:
+        raise AccountRefused(f"No account has the address {email}: invite them with users invite.")
+    if user.role != "hub_manager":
+        raise AccountRefused(
+            f"{user.email} is {_ROLE_NAMES[user.role]}: only hub managers are given hubs"
+            " (a council admin runs every hub)."
+        )
+    if hub in user.hubs:
+        return False
+    user.hubs.append(hub)
+    db.session.commit()
+    return True
+
+
+def _user_by_email(email: str) -> User | None:
+    user: User | None = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    return user
+
+
+def _checked_email(email: str) -> str:
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountRefused(f"{email!r} is not an e-mail address: {error}") from None
+    return str(checked.normalized).lower()
 
 
 def managed_hubs(user: User) -> list[Hub]:

@@ -75,6 +75,11 @@ def distance_m(a: Any, b: Any) -> ColumnElement[float]:
     return func.ST_Distance(func.geography(_sql(a)), func.geography(_sql(b)))
 
 
+def area_m2(geometry: Any) -> ColumnElement[float]:
+    """The area in square metres (on the geography, so the same anywhere in the country)."""
+    return func.ST_Area(func.geography(_sql(geometry)))
+
+
 def within_m(a: Any, b: Any, metres: float) -> ColumnElement[bool]:
     """True where a and b are within `metres` of each other (geography, index-friendly)."""
     return func.ST_DWithin(func.geography(_sql(a)), func.geography(_sql(b)), metres)
