@@ -480,23 +480,53 @@ def cut_short_with_checksums_to_match(path: Path) -> None:
     _rewrite(path, change)
 
 
+def escaping_its_folder(path: Path) -> None:
+    """An instance archive (checksums to match) with a file that would land outside the
+    instance folder."""
+
+    def change(parts: dict[str, bytes], manifest: dict[str, Any]) -> None:
+        packed = io.BytesIO()
+        with tarfile.open(fileobj=packed, mode="w:gz") as tar:
+            info = tarfile.TarInfo("../escaped.txt")
+            info.size = 5
+            tar.addfile(info, io.BytesIO(b"owned"))
+        parts["instance.tar.gz"] = packed.getvalue()
+        manifest["parts"]["instance.tar.gz"] = {
+            "sha256": hashlib.sha256(packed.getvalue()).hexdigest(),
+            "size": len(packed.getvalue()),
+        }
+
+    _rewrite(path, change)
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (not_a_tar_file, "is not a Townhub backup: it is not a tar file."),
-        (someone_elses_tar_file, "is not a Townhub backup: it has no manifest.json."),
+        (
+            escaping_its_folder,
+            ": instance.tar.gz cannot be unpacked: '../escaped.txt' is not a plain file inside"
+            " the folder.",
+        ),
+        (not_a_tar_file, " is not a Townhub backup: it is not a tar file."),
+        (someone_elses_tar_file, " is not a Townhub backup: it has no manifest.json."),
         (
             one_byte_flipped_in_the_dump,
-            "is damaged: database.dump does not match the checksum in its manifest.",
+            " is damaged: database.dump does not match the checksum in its manifest.",
         ),
         (
             from_a_newer_townhub,
-            "is from a newer Townhub (9.1.0): its database is at migration revision 0099, which"
+            " is from a newer Townhub (9.1.0): its database is at migration revision 0099, which"
             f" this Townhub ({metadata.version('townhub')}, newest revision {HEAD}) does not"
             " know. Install Townhub 9.1.0 first, then restore.",
         ),
     ],
-    ids=["not a tar file", "someone else's tar file", "a byte changed", "from a newer Townhub"],
+    ids=[
+        "escaping its folder",
+        "not a tar file",
+        "someone else's tar file",
+        "a byte changed",
+        "from a newer Townhub",
+    ],
 )
 def test_a_bad_backup_is_refused_and_nothing_changes(
     site: Flask, other_site: Flask, tmp_path: Path, damage: Callable[[Path], None], message: str
@@ -508,7 +538,7 @@ def test_a_bad_backup_is_refused_and_nothing_changes(
     result = run(other_site, "backup", "restore", str(backup), "--yes")
 
     assert result.exit_code == 1
-    assert result.output == f"Error: {backup.name} {message}\n"
+    assert result.output == f"Error: {backup.name}{message}\n"
     assert state(other_site) == before
 
 

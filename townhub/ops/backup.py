@@ -597,7 +597,7 @@ def unpacked(path: Path, *, instance: Path, migrations_folder: str) -> Iterator[
         try:
             (folder / "instance").mkdir()
             with tarfile.open(folder / INSTANCE_PART, "r:gz") as tar:
-                tar.extractall(folder / "instance", filter="data")
+                _extract_safely(tar, folder / "instance")
         except (tarfile.TarError, OSError, EOFError) as error:
             raise BackupError(
                 f"{path.name}: {INSTANCE_PART} cannot be unpacked: {error}."
@@ -605,6 +605,22 @@ def unpacked(path: Path, *, instance: Path, migrations_folder: str) -> Iterator[
         yield Unpacked(path, manifest, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _extract_safely(tar: tarfile.TarFile, into: Path) -> None:
+    """Unpack only plain files and folders that stay inside `into`. tarfile's own "data"
+    filter does this from Python 3.11.4, but Debian 12's Python is 3.11.2."""
+    root = into.resolve()
+    for member in tar.getmembers():
+        target = (root / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not target.is_relative_to(root):
+            raise tarfile.TarError(f"{member.name!r} is not a plain file inside the folder")
+        member.mode = (member.mode & 0o777) | (0o600 if member.isfile() else 0o700)
+        member.uid = member.gid = os.getuid()
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(into, filter="data")
+    else:
+        tar.extractall(into)  # noqa: S202 (every member was checked above)
 
 
 def _extract_checked(
