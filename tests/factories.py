@@ -17,6 +17,7 @@ from townhub.common.days import london_today
 from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
+from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub, Place
 from townhub.offers.models import Offer
 from townhub.offers.service import geofence_for
@@ -157,6 +158,25 @@ def make_sensor(*, hub: Hub | None = None, **overrides: Any) -> Sensor:
         "mapping": {"period_minutes": 15},
     }
     return _save(Sensor(**{**values, **overrides}))
+
+
+def make_silent_sensor(*, hub: Hub, name: str = "Clock tower") -> Sensor:
+    """A sensor that spoke every 10 minutes, then stopped 25 minutes ago: more than twice
+    its usual gap, so the next check flags it."""
+    sensor = make_sensor(hub=hub, name=name, mapping={"period_minutes": 15})
+    now = utcnow()
+    for n in range(6):
+        db.session.add(
+            FootfallCount(
+                sensor_id=sensor.id,
+                measured_at=now - timedelta(minutes=25 + 10 * n),
+                period_minutes=15,
+                people=3,
+            )
+        )
+    sensor.last_seen_at = now - timedelta(minutes=25)
+    db.session.commit()
+    return sensor
 
 
 def make_subscription(

@@ -13,12 +13,11 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from tests.factories import PASSWORD, make_hub, make_sensor, make_user
+from tests.factories import PASSWORD, make_hub, make_sensor, make_silent_sensor, make_user
 from tests.support.forms import sign_in, submit
 from townhub.common import geo
 from townhub.common.models import utcnow
 from townhub.extensions import db
-from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub
 from townhub.moderation.models import AuditEntry
 from townhub.sensors.models import Sensor, SensorQuarantine
@@ -179,20 +178,9 @@ def test_stickers_link_to_the_public_page(manager: FlaskClient, hub: Hub) -> Non
 def test_a_silent_sensor_is_flagged_once_and_cleared_when_it_speaks(
     manager: FlaskClient, hub: Hub
 ) -> None:
-    sensor = make_sensor(hub=hub, name="Clock tower", mapping={"period_minutes": 15})
+    sensor = make_silent_sensor(hub=hub)
     quiet = make_sensor(hub=hub, name="Market", mapping={"period_minutes": 15})
     now = utcnow()
-    # It spoke every 10 minutes, then stopped 25 minutes ago: more than twice its usual.
-    for n in range(6):
-        db.session.add(
-            FootfallCount(
-                sensor_id=sensor.id,
-                measured_at=now - timedelta(minutes=25 + 10 * n),
-                period_minutes=15,
-                people=3,
-            )
-        )
-    sensor.last_seen_at = now - timedelta(minutes=25)
     quiet.last_seen_at = now - timedelta(minutes=20)  # within twice its 15-minute period
     db.session.commit()
 

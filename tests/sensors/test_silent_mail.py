@@ -7,19 +7,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, make_business, make_hub, make_sensor, make_user
+from tests.factories import PASSWORD, make_business, make_hub, make_silent_sensor, make_user
 from tests.support.forms import sign_in
 from tests.support.mail_server import MailServerStandIn
 from townhub.common.models import utcnow
 from townhub.extensions import db
-from townhub.footfall.models import FootfallCount
 from townhub.hubs.models import Hub
 from townhub.jobs.models import Job
 from townhub.jobs.service import run_next_job
@@ -48,24 +46,6 @@ def mail_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSer
     server.stop()
 
 
-def _silent_sensor(hub: Hub) -> Sensor:
-    """A sensor that spoke every 10 minutes, then stopped 25 minutes ago."""
-    sensor = make_sensor(hub=hub, name="Clock tower", mapping={"period_minutes": 15})
-    now = utcnow()
-    for n in range(6):
-        db.session.add(
-            FootfallCount(
-                sensor_id=sensor.id,
-                measured_at=now - timedelta(minutes=25 + 10 * n),
-                period_minutes=15,
-                people=3,
-            )
-        )
-    sensor.last_seen_at = now - timedelta(minutes=25)
-    db.session.commit()
-    return sensor
-
-
 def _uplink(sensor: Sensor, f_cnt: int) -> Message:
     body = {
         "end_device_ids": {"device_id": sensor.device_id},
@@ -84,7 +64,7 @@ def _run_jobs() -> None:
 def test_managers_of_the_hub_are_mailed_once_when_it_goes_silent_and_when_it_is_heard(
     hub: Hub, mail_server: MailServerStandIn
 ) -> None:
-    sensor = _silent_sensor(hub)
+    sensor = make_silent_sensor(hub=hub)
     ada = make_user(role="hub_manager", hubs=[hub], email="ada@croydon.example.gov.uk")
     ben = make_user(role="hub_manager", hubs=[hub, make_hub()], email="ben@example.org")
     make_user(role="hub_manager", hubs=[make_hub()], email="other-hub@example.org")
@@ -119,7 +99,7 @@ def test_managers_of_the_hub_are_mailed_once_when_it_goes_silent_and_when_it_is_
 def test_a_mail_server_that_is_busy_delays_the_mail_and_sends_it_once_later(
     hub: Hub, mail_server: MailServerStandIn
 ) -> None:
-    _silent_sensor(hub)
+    make_silent_sensor(hub=hub)
     make_user(role="hub_manager", hubs=[hub], email="ada@example.org")
     make_user(role="hub_manager", hubs=[hub], email="ben@example.org")
     mail_server.refuse_with = "451 4.3.0 Mailbox busy, try again later"
@@ -149,7 +129,7 @@ def test_a_password_goes_to_a_local_relay_but_never_in_the_clear_elsewhere(
     # 127.0.0.2 is this machine too, but Townhub cannot know that from the name alone.
     elsewhere = MailServerStandIn(host="127.0.0.2", user=("townhub", "s3cret")).start()
     try:
-        _silent_sensor(hub)
+        make_silent_sensor(hub=hub)
         make_user(role="hub_manager", hubs=[hub], email="ada@example.org")
 
         monkeypatch.setitem(app.config, "SMTP_URL", local.url("townhub:s3cret"))
@@ -179,7 +159,7 @@ def test_without_a_mail_server_the_mail_is_logged_and_the_register_says_so(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setitem(app.config, "SMTP_URL", "")
-    _silent_sensor(hub)
+    make_silent_sensor(hub=hub)
     manager = make_user(role="hub_manager", hubs=[hub])
 
     with caplog.at_level(logging.INFO, logger="townhub.common.mail"):
