@@ -319,6 +319,9 @@ class PushServiceStandIn:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Several workers open dozens of connections at once; the default backlog of 5 resets
+    # some, as a real push service would not.
+    request_queue_size = 128
     stand_in: PushServiceStandIn
 
 

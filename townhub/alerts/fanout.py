@@ -60,6 +60,8 @@ LONGEST_RETRY_AFTER = timedelta(hours=1)
 PAUSE_ORIGIN_AFTER = 5
 MAX_RADIUS_M = 2000
 COUNTED_TODAY = ("pending", "retrying", "sent")
+# The PostgreSQL advisory lock held while phones are chosen for an item ("push" in ASCII).
+CHOOSING_LOCK = 0x70757368
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,9 @@ def _record_chosen(item: items.AlertItem, phones: list[PushSubscription]) -> Non
 
 def _to_send(item: items.AlertItem, now: datetime) -> list[tuple[PushDelivery, PushSubscription]]:
     """Deliveries of this item waiting to go: pending (new, or left by a crash) and
-    retries that are due."""
+    retries that are due. Locked until the batch's outcomes are committed, and those
+    another worker has locked are skipped: two jobs for one item (an offer approved twice)
+    never send one delivery twice."""
     rows = db.session.execute(
         select(PushDelivery, PushSubscription)
         .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
@@ -182,6 +186,7 @@ def _to_send(item: items.AlertItem, now: datetime) -> list[tuple[PushDelivery, P
         )
         .order_by(PushDelivery.id)
         .limit(BATCH_SIZE)
+        .with_for_update(of=PushDelivery, skip_locked=True)
     )
     return [(delivery, phone) for delivery, phone in rows]
 
@@ -333,8 +338,12 @@ def deliver(item: items.AlertItem) -> datetime | None:
         while True:
             batch = _to_send(item, now)
             if not batch:
+                # One worker chooses at a time (until _record_chosen commits), so phones
+                # another worker has just chosen for another item count against their cap.
+                db.session.execute(select(func.pg_advisory_xact_lock(CHOOSING_LOCK)))
                 phones = matching_subscriptions(item, now, limit=MATCH_SIZE)
                 if not phones:
+                    db.session.commit()  # lets the lock go
                     break
                 _record_chosen(item, phones)
                 batch = _to_send(item, now)
