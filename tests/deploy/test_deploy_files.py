@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
+
+from tests.support.network import answers, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "deploy" / "templates"
@@ -99,16 +100,10 @@ def test_the_caddy_site_validates_with_https_headers_and_long_caching(tmp_path: 
     assert not fingerprinted.match("/static/css/app.css")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[int]:
     """Mosquitto with the site's settings, its ACL and a password file, on a free port."""
-    port = _free_port()
+    port = free_port()
     passwords = tmp_path / "townhub.passwd"
     for user, password in (("townhub", "worker-secret"), ("sensors", "sensors-secret")):
         create = ["-c"] if not passwords.exists() else []
@@ -130,14 +125,10 @@ def broker(tmp_path: Path) -> Iterator[int]:
             stderr=stderr,
         )
     deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            assert process.poll() is None, (tmp_path / "stderr.txt").read_text()
-            assert time.monotonic() < deadline, "mosquitto did not start"
-            time.sleep(0.05)
+    while not answers(port):
+        assert process.poll() is None, (tmp_path / "stderr.txt").read_text()
+        assert time.monotonic() < deadline, "mosquitto did not start"
+        time.sleep(0.05)
     yield port
     process.terminate()
     process.wait(timeout=10)

@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +44,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import PASSWORD, make_business, make_hub, make_sensor, make_user
+from tests.support.network import answers, free_port
 from tests.support.push_service import PushServiceStandIn, SubscriberKeys, _Handler
 from townhub.alerts.models import PushDelivery, PushSubscription
 from townhub.common import geo
@@ -91,20 +91,6 @@ WAIT_SECONDS = 60.0
 # Processes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 def _wait(check: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -123,7 +109,7 @@ class Broker:
     SUBSCRIBED = re.compile(r": (\S+) 1 (\$share/\S+)$")
 
     def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = folder / "mosquitto.log"
         self.config = folder / "mosquitto.conf"
         self.config.write_text(
@@ -153,7 +139,7 @@ class Broker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait(lambda: _answers(self.port), "mosquitto to listen", timeout=10)
+        _wait(lambda: answers(self.port), "mosquitto to listen", timeout=10)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -295,7 +281,7 @@ class Cluster:
             for name in ("a", "b")
         }
         self.ready_seconds = 0.0
-        self.web_ports = {name: _free_port() for name in ("a", "b")}
+        self.web_ports = {name: free_port() for name in ("a", "b")}
         self.webs = {
             name: Process(
                 f"web-{name}",

@@ -10,7 +10,6 @@ theirs.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import threading
 import time
@@ -30,6 +29,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_hub, make_sensor
+from tests.support.network import answers, free_port
 from tests.support.tcp_proxy import CuttableProxy
 from townhub import create_app, worker
 from townhub.extensions import db
@@ -269,27 +269,13 @@ def outcomes(monkeypatch: pytest.MonkeyPatch) -> Counter[Outcome]:
     return seen
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 class PrivateBroker:
     """A Mosquitto of our own that keeps its sessions and messages on disk, so it can be
     stopped (SIGTERM: it saves them) and started again on the same port."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.port = _free_port()
+        self.port = free_port()
         self.log = directory / "mosquitto.log"
         self.config = directory / "mosquitto.conf"
         self.config.write_text(
@@ -320,7 +306,7 @@ class PrivateBroker:
                 stderr=stderr,
             )
         deadline = time.monotonic() + 10
-        while not _answers(self.port):
+        while not answers(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"mosquitto did not start:\n{self.log_text()}")
             time.sleep(0.02)

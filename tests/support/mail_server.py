@@ -7,7 +7,6 @@ password in the clear) and accepts one user, when given one."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -17,11 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+from tests.support.network import free_port
 
 
 @dataclass
@@ -38,7 +33,7 @@ class MailServerStandIn:
     _controller: Controller | None = None
 
     def start(self) -> MailServerStandIn:
-        self.port = _free_port(self.host)
+        self.port = free_port(self.host)
         self._controller = Controller(
             self,
             hostname=self.host,
