@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
-from townhub.accounts.models import User
+from townhub.accounts.models import User, hub_managers
 from townhub.businesses.models import Business
 from townhub.common.models import utcnow
 from townhub.extensions import db
@@ -167,6 +167,18 @@ def _checked_email(email: str) -> str:
     except EmailNotValidError as error:
         raise AccountRefused(f"{email!r} is not an e-mail address: {error}") from None
     return str(checked.normalized).lower()
+
+
+def managers_of(hub: Hub) -> list[User]:
+    """The hub managers who run this hub (not council admins, who see every hub)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(hub_managers, hub_managers.c.user_id == User.id)
+            .where(hub_managers.c.hub_id == hub.id, User.role == "hub_manager")
+            .order_by(User.id)
+        )
+    )
 
 
 def managed_hubs(user: User) -> list[Hub]:

@@ -185,22 +185,19 @@ def _tell_managers(sensor: Sensor, usual_seconds: int | None) -> None:
     """E-mail each of the hub's managers that the sensor went silent (usual_seconds: how
     often it usually speaks) or, with None, that it is heard again. In the caller's
     transaction."""
-    from townhub.accounts.models import User, hub_managers
+    from townhub.accounts.service import managers_of
 
     hub = db.session.get(Hub, sensor.hub_id)
     assert hub is not None
-    managers = db.session.scalars(
-        select(User)
-        .join(hub_managers, hub_managers.c.user_id == User.id)
-        .where(hub_managers.c.hub_id == hub.id, User.role == "hub_manager")
-        .order_by(User.id)
-    )
-    register_url = mail.link("sensors.index", hub_slug=hub.slug)
-    last_heard = format_datetime(sensor.last_seen_at, "d MMMM y, HH:mm")
+    facts = {
+        "name": sensor.name,
+        "device": sensor.device_id,
+        "hub": hub.name,
+        "last_heard": format_datetime(sensor.last_seen_at, "d MMMM y, HH:mm"),
+        "url": mail.link("sensors.index", hub_slug=hub.slug),
+    }
     if usual_seconds is not None:
-        subject = _(
-            "%(hub)s: the sensor “%(name)s” has gone silent", hub=hub.name, name=sensor.name
-        )
+        subject = _("%(hub)s: the sensor “%(name)s” has gone silent", **facts)
         body = _(
             "Townhub has heard nothing from the people counter “%(name)s” (device"
             " %(device)s) on %(hub)s since %(last_heard)s. It usually sends every"
@@ -209,27 +206,19 @@ def _tell_managers(sensor: Sensor, usual_seconds: int | None) -> None:
             " counted, are on the sensor register:\n%(url)s\n\n"
             "Check the sensor and its network server. Townhub will e-mail again when it"
             " is heard.",
-            name=sensor.name,
-            device=sensor.device_id,
-            hub=hub.name,
-            last_heard=last_heard,
             minutes=max(1, usual_seconds // 60),
-            url=register_url,
+            **facts,
         )
     else:
-        subject = _("%(hub)s: the sensor “%(name)s” is heard again", hub=hub.name, name=sensor.name)
+        subject = _("%(hub)s: the sensor “%(name)s” is heard again", **facts)
         body = _(
             "The people counter “%(name)s” (device %(device)s) on %(hub)s is sending again:"
             " Townhub heard it at %(last_heard)s.\n\n%(url)s",
-            name=sensor.name,
-            device=sensor.device_id,
-            hub=hub.name,
-            last_heard=last_heard,
-            url=register_url,
+            **facts,
         )
     footer = _("You get this e-mail because you manage %(hub)s on Townhub.", hub=hub.name)
-    for manager in managers:
-        mail.queue(manager.email, str(subject), f"{body}\n\n-- \n{footer}\n")
+    for manager in managers_of(hub):
+        mail.queue(manager.email, subject, f"{body}\n\n-- \n{footer}\n")
 
 
 def heard_again(sensor: Sensor) -> None:
