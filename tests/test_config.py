@@ -104,6 +104,25 @@ def test_production_refuses_mail_settings_it_cannot_use(
         create_app("production")
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("MQTT_PROTOCOL", "4", "MQTT_PROTOCOL must be 5 or 3.1.1, not '4'"),
+        ("SMTP_URL", "mail.example.gov.uk", "SMTP_URL must look like"),
+        ("MAIL_FROM", "nobody", "MAIL_FROM must be an e-mail address"),
+    ],
+)
+def test_any_environment_refuses_broker_and_mail_settings_that_cannot_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv("TOWNHUB_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:2525")
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigurationError, match=message):
+        create_app("development")
+
+
 def test_creating_the_web_app_starts_no_background_threads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
