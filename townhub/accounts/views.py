@@ -123,7 +123,7 @@ def new_business(hub_slug: str) -> BaseResponse | str:
 
 @bp.post("/owners/<int:user_id>/link")
 @login_required
-def new_link(user_id: str) -> BaseResponse:
+def new_link(user_id: int) -> BaseResponse:
     """A new sign-in link for an owner who lost theirs or forgot their password."""
     owner = db.session.get(User, user_id)
     if owner is None:

@@ -32,6 +32,13 @@ def _item(hub: Hub, kind: str, item_id: int) -> service.Item:
         abort(403, description=_("Only this hub's managers can moderate it."))
 
 
+def _sent(form: ApproveForm) -> ApproveForm:
+    """The form of a button in the queue, or 400 if its token has run out."""
+    if not form.validate_on_submit():
+        abort(400, description=_("The form was out of date. Go back and try again."))
+    return form
+
+
 def _back(hub: Hub) -> BaseResponse:
     return redirect(url_for("moderation.queue", hub_slug=hub.slug), code=303)
 
@@ -50,9 +57,7 @@ def queue(hub_slug: str) -> str:
 def approve(hub_slug: str, kind: str, item_id: int) -> BaseResponse:
     hub = _hub(hub_slug)
     item = _item(hub, kind, item_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        abort(400, description=_("The form was out of date. Go back and try again."))
+    form = _sent(ApproveForm())
     try:
         service.approve(current_user, item, trust=bool(form.trust.data))
     except service.BusinessNotApproved:
@@ -89,8 +94,7 @@ def hide(hub_slug: str, kind: str, item_id: int) -> BaseResponse | str:
 def show_again(hub_slug: str, kind: str, item_id: int) -> BaseResponse:
     hub = _hub(hub_slug)
     item = _item(hub, kind, item_id)
-    if not ApproveForm().validate_on_submit():
-        abort(400, description=_("The form was out of date. Go back and try again."))
+    _sent(ApproveForm())
     service.show_again(current_user, item)
     flash(_("“%(title)s” shows to residents again.", title=service.title_of(item)))
     return _back(hub)
@@ -100,8 +104,7 @@ def show_again(hub_slug: str, kind: str, item_id: int) -> BaseResponse:
 @login_required
 def dismiss(hub_slug: str, report_id: int) -> BaseResponse:
     hub = _hub(hub_slug)
-    if not ApproveForm().validate_on_submit():
-        abort(400, description=_("The form was out of date. Go back and try again."))
+    _sent(ApproveForm())
     try:
         service.dismiss(current_user, hub, report_id)
     except service.ItemNotFound:

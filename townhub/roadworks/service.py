@@ -313,14 +313,7 @@ def end_roadwork(author: User, roadwork: Roadwork, now: datetime | None = None) 
     now = now or utcnow()
     if roadwork.ends_at > now:
         _close(roadwork, now)
-        record(
-            author,
-            "roadwork_ended",
-            hub_id=roadwork.hub_id,
-            subject_kind="roadwork",
-            subject_id=roadwork.id,
-            subject_title=f"{roadwork.reference}: {roadwork.street}",
-        )
+        _record(author, "roadwork_ended", roadwork)
         db.session.commit()
     return roadwork
 
