@@ -15,7 +15,7 @@ import segno
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import PASSWORD, make_business, make_hub, make_user
+from tests.factories import PASSWORD, make_business, make_hub, make_sensor, make_user
 from tests.support.forms import sign_in
 from townhub.accounts.models import User
 from townhub.common.models import utcnow
@@ -148,6 +148,12 @@ def test_a_missing_font_fails_with_a_clear_error(
     )
     assert response.status_code == 500
     assert "Posters cannot be printed: the server has no fonts." in response.get_data(as_text=True)
+    sensor = make_sensor(hub=hub)
+    stickers = _signed_in(app, make_user(role="council_admin")).get(
+        f"/manage/hubs/south-norwood/sensors/{sensor.id}/stickers.pdf"
+    )
+    assert stickers.status_code == 500
+    assert "Posters cannot be printed: the server has no fonts." in stickers.get_data(as_text=True)
 
 
 def test_an_unknown_size_is_refused(app: Flask) -> None:

@@ -93,7 +93,8 @@ def pdf_response(body: bytes, name: str) -> Response:
     return response
 
 
-@bp.errorhandler(service.PosterFontMissing)
+# App-wide: sensor stickers are printed by the same service from the sensors blueprint.
+@bp.app_errorhandler(service.PosterFontMissing)
 def fonts_missing(error: service.PosterFontMissing) -> ResponseReturnValue:
     current_app.logger.error("cannot print a poster: %s", error)
     return current_app.handle_http_exception(
