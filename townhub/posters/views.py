@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import InternalServerError
 
+from townhub.common.downloads import pdf_response
 from townhub.common.lookups import managed_hub
 from townhub.hubs.models import Hub
 from townhub.posters import service
@@ -83,14 +82,6 @@ def _address(hub: Hub, ref: str | None = None) -> str:
         _external=True,
         _scheme=current_app.config["PREFERRED_URL_SCHEME"],
     )
-
-
-def pdf_response(body: bytes, name: str) -> Response:
-    response = Response(body, mimetype="application/pdf")
-    safe_name = re.sub(r"[^A-Za-z0-9_-]", "-", name)
-    response.headers["Content-Disposition"] = f'inline; filename="{safe_name}.pdf"'
-    response.headers["Cache-Control"] = "private"
-    return response
 
 
 # App-wide: sensor stickers are printed by the same service from the sensors blueprint.

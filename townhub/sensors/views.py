@@ -18,10 +18,10 @@ from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from townhub.common import geo, mail
+from townhub.common.downloads import pdf_response
 from townhub.common.lookups import hub_or_404, managed_hub
 from townhub.hubs.models import Hub
 from townhub.posters import service as posters
-from townhub.posters.views import pdf_response
 from townhub.sensors import register
 from townhub.sensors.forms import SensorForm
 from townhub.sensors.models import Sensor

@@ -1,0 +1,16 @@
+"""Responses that are files: the PDFs that posters and sensor stickers are printed from."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response
+
+
+def pdf_response(body: bytes, name: str) -> Response:
+    """A PDF shown in the browser (to print), saved as `name`.pdf; never cached by others."""
+    response = Response(body, mimetype="application/pdf")
+    safe_name = re.sub(r"[^A-Za-z0-9_-]", "-", name)
+    response.headers["Content-Disposition"] = f'inline; filename="{safe_name}.pdf"'
+    response.headers["Cache-Control"] = "private"
+    return response
