@@ -38,7 +38,6 @@ from townhub.alerts import fanout, items, push  # noqa: E402
 from townhub.businesses.models import Business  # noqa: E402
 from townhub.common.formatting import LONDON  # noqa: E402
 from townhub.common.models import utcnow  # noqa: E402
-from townhub.config import DEFAULT_DATABASE_URL  # noqa: E402
 from townhub.extensions import db  # noqa: E402
 from townhub.offers.models import Offer  # noqa: E402
 
@@ -173,25 +172,6 @@ def peak_memory_mib(reset_worked: bool) -> str:
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def database_url() -> sa.URL:
-    url = sa.make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-    return url.set(database=DATABASE)
-
-
-def recreate_database(url: sa.URL, *, create: bool) -> None:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        if create:
-            connection.execute(
-                sa.text(
-                    f"CREATE DATABASE \"{url.database}\" ENCODING 'UTF8' "
-                    "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
-                )
-            )
-    admin.dispose()
 
 
 def timed_runs(call: Callable[[], int], runs: int) -> tuple[float, float, int, int]:
@@ -508,7 +488,9 @@ def run() -> None:
         f"alerts bench: database {DATABASE} (made and dropped here); machine: {os.cpu_count()}"
         f" CPUs, load average {load1:.1f} (1 min), {load5:.1f} (5 min)"
     )
-    url = database_url()
+    from bench import database_url, recreate_database  # bench.py imports this module
+
+    url = database_url(DATABASE)
     recreate_database(url, create=True)
     try:
         with tempfile.TemporaryDirectory(prefix="townhub-bench-") as instance:

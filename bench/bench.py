@@ -20,6 +20,9 @@ from pathlib import Path
 import alerts  # bench/alerts.py: this script's folder is on sys.path
 import ingest  # bench/ingest.py: this script's folder is on sys.path
 import pageweight  # bench/pageweight.py: this script's folder is on sys.path
+import sqlalchemy as sa
+
+from townhub.config import DEFAULT_DATABASE_URL
 
 WRK_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +43,29 @@ def free_port() -> int:
 
 PORT = free_port()
 BASE = f"http://127.0.0.1:{PORT}"
+
+
+def database_url(name: str) -> sa.URL:
+    """A database of a benchmark's own (alerts.py, ingest.py), beside the development
+    database on its server."""
+    url = sa.make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    return url.set(database=name)
+
+
+def recreate_database(url: sa.URL, *, create: bool) -> None:
+    """Drop the database if it is there (whoever is connected), and make it new and empty
+    unless `create` is false."""
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        if create:
+            connection.execute(
+                sa.text(
+                    f"CREATE DATABASE \"{url.database}\" ENCODING 'UTF8' "
+                    "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+                )
+            )
+    admin.dispose()
 
 
 def procfile_web() -> list[str]:

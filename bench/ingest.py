@@ -36,7 +36,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from townhub.config import DEFAULT_DATABASE_URL
 from townhub.sensors.listener import RECEIVE_MAXIMUM, broker_settings
 from townhub.sensors.simulate import SimulatedSensor, connect, uplinks
 
@@ -244,25 +243,6 @@ def forget_session(client_id: str) -> None:
 
 
 # --- the database ----------------------------------------------------------------------
-
-
-def database_url() -> sa.URL:
-    url = sa.make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-    return url.set(database=DATABASE)
-
-
-def recreate_database(url: sa.URL, *, create: bool) -> None:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        if create:
-            connection.execute(
-                sa.text(
-                    f"CREATE DATABASE \"{url.database}\" ENCODING 'UTF8' "
-                    "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
-                )
-            )
-    admin.dispose()
 
 
 def register_sensors(engine: sa.Engine) -> list[SimulatedSensor]:
@@ -594,7 +574,9 @@ def tally_line(how: str, result: Tally) -> str:
 
 def run(sampler_class: Callable[[list[int]], Sampler]) -> None:
     """Make the database, measure, drop it (kept if anything was lost or counted twice)."""
-    url = database_url()
+    from bench import database_url, recreate_database  # bench.py imports this module
+
+    url = database_url(DATABASE)
     engine = sa.create_engine(url)
     load1, load5, _ = os.getloadavg()
     say(

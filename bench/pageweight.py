@@ -50,6 +50,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 from tests.support.chromium import CHROMIUM as DEBIAN_CHROMIUM  # noqa: E402
 from tests.support.chromium import CHROMIUM_ARGS  # noqa: E402
+from tests.support.processes import terminate  # noqa: E402
 
 CHROMIUM = os.environ.get("BENCH_CHROMIUM", DEBIAN_CHROMIUM)
 BUDGET = 75_000  # bytes; KB below means 1,000 bytes
@@ -231,13 +232,7 @@ class Caddy:
         return [json.loads(line) for line in lines if line.strip()]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout=10)
         self.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -3,7 +3,6 @@ step can be undone, and upgrading keeps the data already there."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from tests.conftest import TEST_DATABASE_URL
-from townhub import create_app
+from tests.support.databases import app_on, scratch_database
 from townhub.common.migrations import POSTGIS_TABLES, include_object
 from townhub.extensions import db
 
@@ -54,29 +52,15 @@ def _differences_from_models(connection: sa.Connection) -> list[object]:
 @contextmanager
 def scratch_app(name: str, instance: Path) -> Iterator[tuple[Flask, sa.Engine]]:
     """A second app on a new, empty database of its own, and an engine for checking it."""
-    url = sa.make_url(TEST_DATABASE_URL).set(
-        database=f"{sa.make_url(TEST_DATABASE_URL).database}_{name}"
-    )
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{url.database}" TEMPLATE template0'))
-    previous = os.environ["TOWNHUB_INSTANCE"]
-    os.environ["TOWNHUB_INSTANCE"] = str(instance)
-    try:
-        scratch = create_app("test", {"SQLALCHEMY_DATABASE_URI": url.render_as_string(False)})
-    finally:
-        os.environ["TOWNHUB_INSTANCE"] = previous
-    engine = sa.create_engine(url)
-    try:
-        yield scratch, engine
-    finally:
-        engine.dispose()
-        with scratch.app_context():
-            db.engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(name, template="template0", postgis=False) as url:
+        scratch = app_on(url, instance)
+        engine = sa.create_engine(url)
+        try:
+            yield scratch, engine
+        finally:
+            engine.dispose()
+            with scratch.app_context():
+                db.engine.dispose()
 
 
 # What a database's schema is, apart from PostGIS's own tables and views and the

@@ -25,7 +25,6 @@ from click.testing import Result
 from flask import Flask
 from PIL import Image
 
-from tests.conftest import TEST_DATABASE_URL
 from tests.factories import (
     CLOCK_TOWER,
     make_business,
@@ -39,7 +38,7 @@ from tests.factories import (
     make_tracked,
     make_user,
 )
-from townhub import create_app
+from tests.support.databases import MAIN, admin, app_on, scratch_database
 from townhub.businesses import profile
 from townhub.extensions import db
 from townhub.footfall.models import FootfallCount, FootfallRollup
@@ -48,48 +47,13 @@ from townhub.sensors.models import SensorQuarantine
 
 pytestmark = pytest.mark.live
 
-MAIN = sa.make_url(TEST_DATABASE_URL)
 HEAD = migration_chain(str(Path(__file__).resolve().parents[2] / "migrations"))[1]
 # The app's own role on a new server: it owns the database but is no superuser.
 APP_ROLE = f"{MAIN.database}_app"
 APP_ROLE_PASSWORD = "not-a-superuser"
 
 
-# Databases and apps of their own, beside the session's test database
-
-
-def _admin(*statements: str, database: str = "postgres") -> None:
-    engine = sa.create_engine(MAIN.set(database=database), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        for statement in statements:
-            connection.execute(sa.text(statement))
-    engine.dispose()
-
-
-@contextmanager
-def scratch_database(name: str, *, owner: str | None = None) -> Iterator[sa.URL]:
-    """A new database with PostGIS enabled (as the administrator does once), dropped at
-    the end. Its name starts with the test database's."""
-    database = f"{MAIN.database}_{name}"
-    _admin(
-        f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
-        f'CREATE DATABASE "{database}"' + (f' OWNER "{owner}"' if owner else ""),
-    )
-    _admin("CREATE EXTENSION postgis", database=database)
-    try:
-        yield MAIN.set(database=database)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def app_on(url: sa.URL, instance: Path) -> Flask:
-    """Another Townhub: this database, this instance folder (made, with its own keys)."""
-    previous = os.environ["TOWNHUB_INSTANCE"]
-    os.environ["TOWNHUB_INSTANCE"] = str(instance)
-    try:
-        return create_app("test", {"SQLALCHEMY_DATABASE_URI": url.render_as_string(False)})
-    finally:
-        os.environ["TOWNHUB_INSTANCE"] = previous
+# The commands, and all a restore could change (scratch databases: tests/support/databases.py)
 
 
 def run(site: Flask, *args: str, answer: str | None = None) -> Result:
@@ -144,6 +108,18 @@ def new_backup(site: Flask, folder: Path) -> Path:
     assert succeeded(result)
     (path,) = [p for p in folder.iterdir() if p.name.startswith("townhub-")]
     return path
+
+
+def restore_damaged(
+    site: Flask, into: Flask, folder: Path, damage: Callable[[Path], None]
+) -> tuple[Path, Result, tuple[object, ...]]:
+    """A new backup of `site` in `folder`, damaged, restored into `into`: the backup, the
+    restore's result, and the state of `into` from before the restore."""
+    backup = new_backup(site, folder)
+    damage(backup)
+    before = state(into)
+    result = run(into, "backup", "restore", str(backup), "--yes")
+    return backup, result, before
 
 
 def a_photo() -> bytes:
@@ -203,7 +179,7 @@ def new_server(tmp_path: Path) -> Iterator[Flask]:
     """A new server: an empty database owned by the app's own role, which is no superuser,
     with PostGIS enabled by the administrator; an instance folder with new keys."""
     database = f"{MAIN.database}_new_server"
-    _admin(
+    admin(
         f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
         f'DROP ROLE IF EXISTS "{APP_ROLE}"',
         f"CREATE ROLE \"{APP_ROLE}\" LOGIN NOSUPERUSER PASSWORD '{APP_ROLE_PASSWORD}'",
@@ -218,7 +194,7 @@ def new_server(tmp_path: Path) -> Iterator[Flask]:
                 with server.app_context():
                     db.engine.dispose()
     finally:
-        _admin(f'DROP ROLE IF EXISTS "{APP_ROLE}"')
+        admin(f'DROP ROLE IF EXISTS "{APP_ROLE}"')
 
 
 @contextmanager
@@ -531,11 +507,7 @@ def escaping_its_folder(path: Path) -> None:
 def test_a_bad_backup_is_refused_and_nothing_changes(
     site: Flask, other_site: Flask, tmp_path: Path, damage: Callable[[Path], None], message: str
 ) -> None:
-    backup = new_backup(site, tmp_path / "backups")
-    damage(backup)
-    before = state(other_site)
-
-    result = run(other_site, "backup", "restore", str(backup), "--yes")
+    backup, result, before = restore_damaged(site, other_site, tmp_path / "backups", damage)
 
     assert result.exit_code == 1
     assert result.output == f"Error: {backup.name}{message}\n"
@@ -562,11 +534,7 @@ def test_a_bad_backup_is_refused_and_nothing_changes(
 def test_a_restore_failing_part_way_changes_nothing(
     site: Flask, other_site: Flask, tmp_path: Path, damage: Callable[[Path], None], message: str
 ) -> None:
-    backup = new_backup(site, tmp_path / "backups")
-    damage(backup)
-    before = state(other_site)
-
-    result = run(other_site, "backup", "restore", str(backup), "--yes")
+    _, result, before = restore_damaged(site, other_site, tmp_path / "backups", damage)
 
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == message

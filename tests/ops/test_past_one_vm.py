@@ -24,7 +24,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -44,18 +43,20 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import PASSWORD, make_business, make_hub, make_sensor, make_user
-from tests.support.network import answers, free_port
+from tests.support.broker import Mosquitto
+from tests.support.footfall import counts_by_sensor, quarantined, rollups_by_sensor, stored
+from tests.support.network import free_port
+from tests.support.processes import terminate
 from tests.support.push_service import PushServiceStandIn, SubscriberKeys, _Handler
 from townhub.alerts.models import PushDelivery, PushSubscription
 from townhub.common import geo
 from townhub.common.days import london_today
 from townhub.common.formatting import LONDON
 from townhub.extensions import db
-from townhub.footfall.models import FootfallCount, FootfallRollup
 from townhub.hubs.models import Hub
 from townhub.jobs.models import Job, WorkerHeartbeat
 from townhub.offers.models import Offer
-from townhub.sensors.models import Sensor, SensorQuarantine
+from townhub.sensors.models import Sensor
 from townhub.sensors.simulate import SimulatedSensor, connect, publish_all, uplinks
 
 pytestmark = pytest.mark.live
@@ -99,7 +100,7 @@ def _wait(check: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) ->
         time.sleep(0.02)
 
 
-class Broker:
+class Broker(Mosquitto):
     """A Mosquitto of our own, logging every packet: which client each message was sent to
     (d1: sent again) and which acknowledged it."""
 
@@ -109,46 +110,13 @@ class Broker:
     SUBSCRIBED = re.compile(r": (\S+) 1 (\$share/\S+)$")
 
     def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.log = folder / "mosquitto.log"
-        self.config = folder / "mosquitto.conf"
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "user root\n"  # as root it would switch to "mosquitto", who cannot write here
-            "max_queued_messages 100000\n"
-            "max_inflight_messages 1000\n"
-            "log_type all\n"
-            f"log_dest file {self.log}\n"
-        )
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__(folder, log_everything=True)
         self.sent: Counter[tuple[str, bool]] = Counter()  # (client, again)
         self.acked: Counter[str] = Counter()
         self.published: Counter[str] = Counter()
         self.subscribed: set[tuple[str, str]] = set()
         self._offset = 0
         self._lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["mosquitto", "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait(lambda: answers(self.port), "mosquitto to listen", timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
     def read(self) -> None:
         """Take in the log lines written since the last read."""
@@ -206,14 +174,8 @@ class Process:
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it has not gone in 30 s."""
-        if self.running():
-            assert self.process
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            terminate(self.process, timeout=30)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -537,34 +499,13 @@ def _expected(sent: list[Sent], cumulative: set[str]) -> dict[str, tuple[int, in
     return expected
 
 
-def _stored() -> int:
-    db.session.remove()
-    return int(db.session.scalar(select(func.count()).select_from(FootfallCount)) or 0)
-
-
 def _assert_counted_once(expected: dict[str, tuple[int, int]]) -> None:
     """Every uplink stored once with the people sent, the roll-ups agreeing, nothing
     quarantined."""
     db.session.remove()
-    assert db.session.execute(select(SensorQuarantine.source, SensorQuarantine.reason)).all() == []
-    counts = db.session.execute(
-        select(Sensor.device_id, func.count(FootfallCount.id), func.sum(FootfallCount.people))
-        .join(FootfallCount, FootfallCount.sensor_id == Sensor.id)
-        .group_by(Sensor.device_id)
-    )
-    assert {device: (rows, int(people)) for device, rows, people in counts} == expected
-    rollups = db.session.execute(
-        select(
-            Sensor.device_id,
-            FootfallRollup.grain,
-            func.sum(FootfallRollup.readings),
-            func.sum(FootfallRollup.people),
-        )
-        .join(FootfallRollup, FootfallRollup.sensor_id == Sensor.id)
-        .group_by(Sensor.device_id, FootfallRollup.grain)
-    )
-    found = {(device, grain): (int(n), int(p)) for device, grain, n, p in rollups}
-    assert found == {
+    assert quarantined() == []
+    assert counts_by_sensor() == expected
+    assert rollups_by_sensor() == {
         (device, grain): totals for device, totals in expected.items() for grain in GRAINS
     }
 
@@ -619,12 +560,12 @@ def _settle(cluster: Cluster, burst: Burst, unique: int) -> None:
 
     try:
         _wait(all_acknowledged, "the workers to acknowledge every message")
-        _wait(lambda: _stored() >= unique, f"{unique} uplinks stored")
+        _wait(lambda: stored() >= unique, f"{unique} uplinks stored")
     except AssertionError as error:
-        raise AssertionError(f"{error}; stored {_stored()}\n{cluster.tails()}") from None
-    before = _stored()
+        raise AssertionError(f"{error}; stored {stored()}\n{cluster.tails()}") from None
+    before = stored()
     time.sleep(0.5)
-    assert _stored() == before, "the count was still changing after every message was acked"
+    assert stored() == before, "the count was still changing after every message was acked"
 
 
 # ------------------------------------------------------------------------------------------
@@ -851,7 +792,7 @@ def test_two_web_and_two_worker_processes_count_every_uplink_once_and_push_once(
     messages = _with_repeats(first)
     cpu, began = cluster.cpu(), time.monotonic()
     burst = _publish_in_background(cluster.broker, messages, 0, f"{cluster.run}-publisher-1")
-    _wait(lambda: _stored() >= len(first), f"{len(first)} uplinks stored")
+    _wait(lambda: stored() >= len(first), f"{len(first)} uplinks stored")
     stored_in = time.monotonic() - began
     _settle(cluster, burst, len(first))
     _assert_counted_once(_expected(first, cumulative))
@@ -872,9 +813,9 @@ def test_two_web_and_two_worker_processes_count_every_uplink_once_and_push_once(
     burst = _publish_in_background(
         cluster.broker, messages, KILL_BURST_PER_SECOND, f"{cluster.run}-publisher-2"
     )
-    _wait(lambda: _stored() >= len(first) + KILL_AFTER, "the second burst to be stored")
+    _wait(lambda: stored() >= len(first) + KILL_AFTER, "the second burst to be stored")
     cluster.workers["a"].kill()
-    stored_at_kill = _stored() - len(first)
+    stored_at_kill = stored() - len(first)
     killed_at = time.monotonic()
     assert stored_at_kill < len(second), "the kill should come in the middle of the burst"
     cluster.workers["a"].start()

@@ -17,11 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.factories import make_hub, make_sensor
+from tests.support.footfall import quarantined
+from tests.support.polling import eventually
 from townhub import worker
 from townhub.extensions import db
 from townhub.footfall.models import FootfallCount
 from townhub.jobs.models import WorkerHeartbeat
-from townhub.sensors.models import SensorQuarantine
 
 pytestmark = pytest.mark.live
 
@@ -30,13 +31,7 @@ APP_TOPIC = "v3/townhub-footfall@ttn/devices/{device}/up"
 
 
 def _eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.remove()  # see what other connections committed
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
+    return eventually(check, timeout, every=0.1)
 
 
 def publish(topic: str, payload: bytes) -> None:
@@ -93,13 +88,6 @@ def _counts() -> list[tuple[int, str | None]]:
     ]
 
 
-def _quarantine() -> list[tuple[str, str]]:
-    return [
-        tuple(row)
-        for row in db.session.execute(select(SensorQuarantine.source, SensorQuarantine.reason))
-    ]
-
-
 @pytest.fixture
 def clock_tower_sensor() -> None:
     hub = make_hub(slug="south-norwood")
@@ -119,10 +107,10 @@ def test_a_tts_uplink_is_counted_once_and_shows_on_the_footfall_page(
     assert _eventually(lambda: len(_counts()) == 1)
     publish(APP_TOPIC.format(device="sn-clock-tower"), uplink)  # redelivered
     publish(APP_TOPIC.format(device="sn-clock-tower"), b"{definitely not json")
-    assert _eventually(lambda: len(_quarantine()) == 1)
+    assert _eventually(lambda: len(quarantined()) == 1)
 
     assert _counts() == [(12, "tts:as:up:01JD5Z8K3Q7W2X9YB4C6E8G0HM")]
-    source, reason = _quarantine()[0]
+    source, reason = quarantined()[0]
     assert source == "mqtt:v3/townhub-footfall@ttn/devices/sn-clock-tower/up"
     assert reason.startswith("not valid JSON")
     page = client.get("/south-norwood/footfall").get_data(as_text=True)
@@ -142,8 +130,8 @@ def test_an_unknown_device_is_quarantined_not_dropped(
 
     publish(APP_TOPIC.format(device="stranger"), json.dumps(message).encode())
 
-    assert _eventually(lambda: len(_quarantine()) == 1)
-    assert "unknown device 'stranger'" in _quarantine()[0][1]
+    assert _eventually(lambda: len(quarantined()) == 1)
+    assert "unknown device 'stranger'" in quarantined()[0][1]
     assert _counts() == []
 
 
@@ -158,7 +146,7 @@ def test_two_workers_share_the_stream_instead_of_both_consuming_it(
         publish(APP_TOPIC.format(device=f"nobody-{n}"), b"not json either")
 
     # Each message is handled by exactly one of the two listeners: six rows, not twelve.
-    assert _eventually(lambda: len(_quarantine()) >= 6)
+    assert _eventually(lambda: len(quarantined()) >= 6)
     time.sleep(1.0)
     db.session.remove()
-    assert len(_quarantine()) == 6
+    assert len(quarantined()) == 6

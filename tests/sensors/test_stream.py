@@ -10,7 +10,6 @@ theirs.
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 import uuid
@@ -19,25 +18,26 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_hub, make_sensor
-from tests.support.network import answers, free_port
+from tests.support.broker import Mosquitto
+from tests.support.footfall import counts_by_sensor, quarantined, rollups_by_sensor, stored
+from tests.support.polling import eventually
 from tests.support.tcp_proxy import CuttableProxy
 from townhub import create_app, worker
 from townhub.extensions import db
-from townhub.footfall.models import FootfallCount, FootfallRollup
+from townhub.footfall.models import FootfallCount
 from townhub.jobs.models import WorkerHeartbeat
 from townhub.sensors import listener as listener_module
 from townhub.sensors.listener import Listener
-from townhub.sensors.models import Sensor, SensorQuarantine
+from townhub.sensors.models import Sensor
 from townhub.sensors.service import Message, Outcome, Result, ingest_batch
 from townhub.sensors.simulate import (
     CHIRPSTACK_APPLICATION,
@@ -58,56 +58,8 @@ EVERY = timedelta(minutes=1)
 GRAINS = ("15m", "1h", "1d")
 
 
-def _eventually(check: Callable[[], Any], timeout: float = 10.0, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.remove()  # see what other connections committed
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(every)
-
-
 # ------------------------------------------------------------------------------------------
 # What the database holds
-
-
-def _stored() -> int:
-    db.session.remove()
-    return int(db.session.scalar(select(func.count()).select_from(FootfallCount)) or 0)
-
-
-def _quarantined() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(SensorQuarantine.source, SensorQuarantine.reason))
-    return [(source, reason) for source, reason in rows]
-
-
-def _counts_by_sensor() -> dict[str, tuple[int, int]]:
-    """Each sensor's stored rows and the people they add up to."""
-    query = (
-        select(Sensor.device_id, func.count(FootfallCount.id), func.sum(FootfallCount.people))
-        .join(FootfallCount, FootfallCount.sensor_id == Sensor.id)
-        .group_by(Sensor.device_id)
-    )
-    return {device: (int(rows), int(people)) for device, rows, people in db.session.execute(query)}
-
-
-def _rollups_by_sensor() -> dict[tuple[str, str], tuple[int, int]]:
-    """Each sensor's roll-ups per grain: the uplinks they count and the people."""
-    query = (
-        select(
-            Sensor.device_id,
-            FootfallRollup.grain,
-            func.sum(FootfallRollup.readings),
-            func.sum(FootfallRollup.people),
-        )
-        .join(FootfallRollup, FootfallRollup.sensor_id == Sensor.id)
-        .group_by(Sensor.device_id, FootfallRollup.grain)
-    )
-    return {
-        (device, grain): (int(readings), int(people))
-        for device, grain, readings, people in db.session.execute(query)
-    }
 
 
 def _heartbeats() -> list[bool]:
@@ -118,9 +70,9 @@ def _assert_totals(expected: dict[str, tuple[int, int]]) -> None:
     """Every uplink stored once, the people as sent, the roll-ups agreeing, and nothing
     quarantined."""
     db.session.remove()
-    assert _quarantined() == []
-    assert _counts_by_sensor() == expected
-    rollups = _rollups_by_sensor()
+    assert quarantined() == []
+    assert counts_by_sensor() == expected
+    rollups = rollups_by_sensor()
     for device, totals in expected.items():
         for grain in GRAINS:
             assert rollups.get((device, grain)) == totals, (device, grain)
@@ -269,68 +221,11 @@ def outcomes(monkeypatch: pytest.MonkeyPatch) -> Counter[Outcome]:
     return seen
 
 
-class PrivateBroker:
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[Mosquitto]:
     """A Mosquitto of our own that keeps its sessions and messages on disk, so it can be
     stopped (SIGTERM: it saves them) and started again on the same port."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.log = directory / "mosquitto.log"
-        self.config = directory / "mosquitto.conf"
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "persistence true\n"
-            f"persistence_location {directory}/\n"
-            # Stay the user the tests run as (as root it would switch to "mosquitto", who
-            # cannot write in pytest's private temporary folder).
-            "user root\n"
-            "max_queued_messages 100000\n"
-            "max_inflight_messages 1000\n"
-            f"log_dest file {self.log}\n"
-        )
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.starts += 1
-        with open(self.directory / f"stderr-{self.starts}.txt", "wb") as stderr:
-            self.process = subprocess.Popen(
-                ["mosquitto", "-c", str(self.config)],
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )
-        deadline = time.monotonic() + 10
-        while not answers(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not start:\n{self.log_text()}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        """SIGTERM, as a service manager stops it: it saves its database and exits."""
-        if self.process is None:
-            return
-        process, self.process = self.process, None
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-            raise
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    broker = PrivateBroker(tmp_path)
+    broker = Mosquitto(tmp_path, persistent=True)
     broker.start()
     try:
         yield broker
@@ -365,7 +260,7 @@ def _isolated_topics(app: Flask, run_id: str) -> str:
 def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
     protocol: str,
     app: Flask,
-    private_broker: PrivateBroker,
+    private_broker: Mosquitto,
     start_worker: Callable[[Flask, str], None],
     listeners: list[RecordingListener],
     outcomes: Counter[Outcome],
@@ -389,23 +284,23 @@ def test_a_broker_restart_mid_stream_loses_and_doubles_nothing(
     before, after = stream.messages[:2000], stream.messages[2000:]
 
     start_worker(app, f"townhub-stream-{run_id}")
-    assert _eventually(lambda: _heartbeats() == [True]), "the listener never connected"
+    assert eventually(lambda: _heartbeats() == [True]), "the listener never connected"
     [listener] = listeners
 
     _publish(app, before)
-    assert _eventually(lambda: _stored() >= 100), "the worker stored nothing"
+    assert eventually(lambda: stored() >= 100), "the worker stored nothing"
     private_broker.stop()
-    stored_when_stopped = _stored()
+    stored_when_stopped = stored()
     assert 0 < stored_when_stopped < len(before), "the broker should stop mid-stream"
-    assert _eventually(lambda: _heartbeats() == [False], timeout=5), private_broker.log_text()
+    assert eventually(lambda: _heartbeats() == [False], timeout=5), private_broker.log_text()
     private_broker.start()
-    assert _eventually(lambda: _heartbeats() == [True], timeout=15), "it never reconnected"
+    assert eventually(lambda: _heartbeats() == [True], timeout=15), "it never reconnected"
     _publish(app, after)
 
-    _eventually(lambda: _stored() >= len(stream.messages), timeout=30)
-    assert _eventually(lambda: _handled_all(listener, outcomes), timeout=10)
-    assert _stored() == len(stream.messages), (
-        f"stored {_stored()} of {len(stream.messages)} ({stored_when_stopped} when the "
+    eventually(lambda: stored() >= len(stream.messages), timeout=30)
+    assert eventually(lambda: _handled_all(listener, outcomes), timeout=10)
+    assert stored() == len(stream.messages), (
+        f"stored {stored()} of {len(stream.messages)} ({stored_when_stopped} when the "
         f"broker stopped)\n{private_broker.log_text()}"
     )
     _assert_totals(stream.expected)
@@ -489,32 +384,32 @@ def test_a_database_cut_mid_stream_pauses_the_worker_and_loses_and_doubles_nothi
     monkeypatch.setattr(listener_module.log, "disabled", False)
     stream = _stream(_register_mix(f"dbcut-{run_id}"), rounds=1000, topic_suffix=f"/{run_id}")
     start_worker(app_through_proxy, f"townhub-stream-{run_id}")
-    assert _eventually(lambda: _heartbeats() == [True]), "the listener never connected"
+    assert eventually(lambda: _heartbeats() == [True]), "the listener never connected"
     [listener] = listeners
     _publish(app, stream.messages)
-    assert _eventually(lambda: _stored() >= 300), "the worker stored nothing"
+    assert eventually(lambda: stored() >= 300), "the worker stored nothing"
 
     database_proxy.cut()
     try:
         time.sleep(0.3)  # a commit under way when the cut came has its answer by now
-        stored_when_cut = _stored()
+        stored_when_cut = stored()
         assert 0 < stored_when_cut < len(stream.messages), "the cut should come mid-stream"
         time.sleep(3.0)
-        assert _stored() == stored_when_cut, "nothing can be stored while the database is cut"
+        assert stored() == stored_when_cut, "nothing can be stored while the database is cut"
     finally:
         database_proxy.restore()  # the worker must reach it to stop, even after a failure
     restored_at = time.monotonic()
 
     # The writer retries 0.5, 1.5, 3.5 and 7.5 s after the cut: it is back by the last.
-    assert _eventually(lambda: _stored() > stored_when_cut, timeout=6), "it never resumed"
+    assert eventually(lambda: stored() > stored_when_cut, timeout=6), "it never resumed"
     resumed_after = time.monotonic() - restored_at
-    assert _eventually(lambda: _stored() >= len(stream.messages), timeout=30), (
-        f"stored {_stored()} of {len(stream.messages)} ({stored_when_cut} when cut)"
+    assert eventually(lambda: stored() >= len(stream.messages), timeout=30), (
+        f"stored {stored()} of {len(stream.messages)} ({stored_when_cut} when cut)"
     )
-    assert _eventually(lambda: _handled_all(listener, outcomes), timeout=10)
+    assert eventually(lambda: _handled_all(listener, outcomes), timeout=10)
     _assert_totals(stream.expected)
     assert outcomes[Outcome.COUNTED] == len(stream.messages)
-    assert _eventually(lambda: _heartbeats() == [True])
+    assert eventually(lambda: _heartbeats() == [True])
     waits = [r for r in caplog.records if r.getMessage().startswith("database unavailable")]
     assert waits, "the writer should have waited for the database"
     print(  # shown with -s: how the cut went
@@ -601,7 +496,7 @@ def test_duplicates_resets_wraps_and_late_readings_through_the_broker(
         return json.dumps(message).encode()
 
     start_worker(app, f"townhub-stream-{run_id}")
-    assert _eventually(lambda: _heartbeats() == [True]), "the listener never connected"
+    assert eventually(lambda: _heartbeats() == [True]), "the listener never connected"
     [listener] = listeners
 
     # First: the readings the late ones will arrive after.
@@ -618,8 +513,8 @@ def test_duplicates_resets_wraps_and_late_readings_through_the_broker(
         ),
     ]
     _publish(app, first)
-    assert _eventually(lambda: _stored() == 5), (_stored(), _quarantined())
-    assert _eventually(lambda: _handled_all(listener, outcomes))
+    assert eventually(lambda: stored() == 5), (stored(), quarantined())
+    assert eventually(lambda: _handled_all(listener, outcomes))
 
     second = [
         *on_topic(
@@ -647,7 +542,7 @@ def test_duplicates_resets_wraps_and_late_readings_through_the_broker(
     _publish(app, second)
     sent = len(first) + len(second)
     done = lambda: len(listener.received) == sent and _handled_all(listener, outcomes)  # noqa: E731
-    assert _eventually(done), (_stored(), _quarantined(), outcomes)
+    assert eventually(done), (stored(), quarantined(), outcomes)
     # Two copies of one message, a frame by a second route, and two later redeliveries.
     assert outcomes == {Outcome.COUNTED: 13, Outcome.DUPLICATE: 6}
 
