@@ -15,10 +15,10 @@ from tests.factories import CLOCK_TOWER, PASSWORD, make_business, make_hub, make
 from tests.support.forms import sign_in, submit
 from tests.support.push_service import PushServiceStandIn, SubscriberKeys
 from townhub.alerts.models import PushDelivery, PushSubscription
+from townhub.common.days import london_today
 from townhub.extensions import db
 from townhub.jobs.models import Job
 from townhub.jobs.service import enqueue, run_next_job
-from townhub.offers.forms import london_today
 
 pytestmark = pytest.mark.live
 

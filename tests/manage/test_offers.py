@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_business, make_hub, make_user
 from tests.support.forms import sign_in, submit
+from townhub.common.days import london_today
 from townhub.extensions import db
 from townhub.jobs.models import Job
-from townhub.offers.forms import london_today
 from townhub.offers.models import Offer
 
 

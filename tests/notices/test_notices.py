@@ -15,13 +15,13 @@ from tests.support.forms import sign_in, submit
 from tests.support.push_service import PushServiceStandIn, SubscriberKeys
 from townhub.accounts.service import create_user
 from townhub.alerts.service import subscribe
+from townhub.common.days import london_today
 from townhub.extensions import db
 from townhub.hubs.models import Hub
 from townhub.jobs.models import Job
 from townhub.jobs.service import run_next_job
 from townhub.notices import service
 from townhub.notices.models import Notice
-from townhub.offers.forms import london_today
 
 NEW = "/manage/hubs/south-norwood/notices/new"
 

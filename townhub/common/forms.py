@@ -1,9 +1,12 @@
-"""Forms that read a resident's query string or position. They change nothing, so they
-carry no CSRF token: a resident needs no session cookie to browse."""
+"""Form pieces more than one feature uses: forms that read a resident's query string or
+position (they change nothing, so they carry no CSRF token: a resident needs no session
+cookie to browse), and checks written once for every form that needs them."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +15,7 @@ from wtforms import Field, HiddenField, SelectChoice, SelectField
 from wtforms.validators import AnyOf, ValidationError
 
 from townhub.businesses.categories import CATEGORIES, LABELS
+from townhub.common.days import london_today
 
 # A box around the United Kingdom (with Shetland and Northern Ireland). A position outside
 # it is a mistake or a spoofed browser, and no hub is anywhere near it.
@@ -29,6 +33,37 @@ class QueryForm(FlaskForm):  # type: ignore[misc]
 def one_of(values: tuple[str, ...], message: Any) -> AnyOf:
     """A choice from a list, with our own (translated) message instead of WTForms'."""
     return AnyOf(values, message=message)
+
+
+def one_of_offered(message: Any) -> Callable[[Any, Field], None]:
+    """One of the choices the view set on the field for this request, with our own
+    (translated) message instead of WTForms'."""
+
+    def check(form: Any, field: Field) -> None:
+        if field.data not in {str(choice.value) for choice in field.choices}:
+            raise ValidationError(message)
+
+    return check
+
+
+def check_first_day(first: date) -> None:
+    """The first day of a run of days (an offer, a notice, works) is within the next year;
+    raises ValidationError."""
+    if first > london_today() + timedelta(days=365):
+        raise ValidationError(_l("The first day must be within the next year"))
+
+
+def check_last_day(
+    last: date, first: date | None, *, longest: int, too_long: Any, past: bool = False
+) -> None:
+    """The last day of a run of days is today or later (unless `past` allows it), not
+    before the first day, and at most `longest` days after it; raises ValidationError."""
+    if last < london_today() and not past:
+        raise ValidationError(_l("The last day must be today or later"))
+    if first and last < first:
+        raise ValidationError(_l("The last day must be the same as or after the first day"))
+    if first and (last - first).days > longest:
+        raise ValidationError(too_long)
 
 
 def category_field() -> SelectField:

@@ -9,11 +9,17 @@ from wtforms import DateField, SelectField, StringField, TextAreaField, TimeFiel
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from townhub.common.days import london_today
+from townhub.common.forms import one_of_offered
 
 
 class EventForm(FlaskForm):  # type: ignore[misc]
     # "" is the high street team's own event (only hub managers are offered it).
-    business_id = SelectField(_l("Who is running it?"), validate_choice=False)
+    business_id = SelectField(
+        _l("Who is running it?"),
+        # Checked by one_of_offered, whose message is ours and translated.
+        validate_choice=False,
+        validators=[one_of_offered(_l("Choose who is running the event"))],
+    )
     title = StringField(
         _l("What is the event?"),
         validators=[
@@ -49,10 +55,6 @@ class EventForm(FlaskForm):  # type: ignore[misc]
             Length(max=2000, message=_l("The description must be 2000 characters or fewer"))
         ],
     )
-
-    def validate_business_id(self, field: Any) -> None:
-        if field.data not in {str(choice.value) for choice in field.choices}:
-            raise ValidationError(_l("Choose who is running the event"))
 
     def validate_day(self, field: Any) -> None:
         if field.data and field.data < london_today():

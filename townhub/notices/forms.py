@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length
 
-from townhub.common.days import london_today
+from townhub.common.forms import check_first_day, check_last_day
 
 
 class NoticeForm(FlaskForm):  # type: ignore[misc]
@@ -38,15 +37,14 @@ class NoticeForm(FlaskForm):  # type: ignore[misc]
     )
 
     def validate_first_day(self, field: Any) -> None:
-        if field.data and field.data > london_today() + timedelta(days=365):
-            raise ValidationError(_l("The first day must be within the next year"))
+        if field.data:
+            check_first_day(field.data)
 
     def validate_last_day(self, field: Any) -> None:
-        if not field.data:
-            return
-        if field.data < london_today():
-            raise ValidationError(_l("The last day must be today or later"))
-        if self.first_day.data and field.data < self.first_day.data:
-            raise ValidationError(_l("The last day must be the same as or after the first day"))
-        if self.first_day.data and (field.data - self.first_day.data).days > 92:
-            raise ValidationError(_l("A notice can show for three months at most"))
+        if field.data:
+            check_last_day(
+                field.data,
+                self.first_day.data,
+                longest=92,
+                too_long=_l("A notice can show for three months at most"),
+            )

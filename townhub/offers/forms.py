@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +16,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from townhub.common.days import london_today
-from townhub.common.forms import PositionFields, QueryForm, category_field, one_of
+from townhub.common.forms import (
+    PositionFields,
+    QueryForm,
+    category_field,
+    check_first_day,
+    check_last_day,
+    one_of,
+)
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]
@@ -65,18 +70,17 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     )
 
     def validate_starts_on(self, field: Any) -> None:
-        if field.data and field.data > london_today() + timedelta(days=365):
-            raise ValidationError(_l("The first day must be within the next year"))
+        if field.data:
+            check_first_day(field.data)
 
     def validate_ends_on(self, field: Any) -> None:
-        if not field.data:
-            return
-        if field.data < london_today():
-            raise ValidationError(_l("The last day must be today or later"))
-        if self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError(_l("The last day must be the same as or after the first day"))
-        if self.starts_on.data and (field.data - self.starts_on.data).days > 366:
-            raise ValidationError(_l("An offer can run for a year at most"))
+        if field.data:
+            check_last_day(
+                field.data,
+                self.starts_on.data,
+                longest=366,
+                too_long=_l("An offer can run for a year at most"),
+            )
 
     def validate_radius_m(self, field: Any) -> None:
         if self.reach.data == "radius" and field.data is None:

@@ -22,7 +22,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from townhub.common.days import london_today
-from townhub.common.forms import UK_LATITUDE, UK_LONGITUDE, one_of
+from townhub.common.forms import (
+    UK_LATITUDE,
+    UK_LONGITUDE,
+    check_first_day,
+    check_last_day,
+    one_of,
+)
 from townhub.hubs.models import Hub
 from townhub.roadworks.models import Roadwork
 from townhub.roadworks.service import (
@@ -262,23 +268,21 @@ class RoadworkForm(FlaskForm):  # type: ignore[misc]
     def validate_first_day(self, field: Field) -> None:
         if not field.data or (self.unchanged_days and field.data == self.unchanged_days[0]):
             return
-        today = london_today()
-        if field.data > today + timedelta(days=365):
-            raise ValidationError(_l("The first day must be within the next year"))
-        if field.data < today - timedelta(days=365):
+        check_first_day(field.data)
+        if field.data < london_today() - timedelta(days=365):
             raise ValidationError(_l("The first day must be within the last year"))
 
     def validate_last_day(self, field: Field) -> None:
         if not field.data:
             return
-        unchanged = self.unchanged_days and field.data == self.unchanged_days[1]
-        if field.data < london_today() and not unchanged:
-            raise ValidationError(_l("The last day must be today or later"))
-        first = self.first_day.data
-        if isinstance(first, date) and field.data < first:
-            raise ValidationError(_l("The last day must be the same as or after the first day"))
-        if isinstance(first, date) and (field.data - first).days > MAX_DAYS:
-            raise ValidationError(_l("Works can run for two years at most. Post them again then"))
+        check_last_day(
+            field.data,
+            self.first_day.data,
+            longest=MAX_DAYS,
+            too_long=_l("Works can run for two years at most. Post them again then"),
+            # A last day left as it was is not checked again: the works may have ended.
+            past=bool(self.unchanged_days and field.data == self.unchanged_days[1]),
+        )
 
     def validate_traffic_other(self, field: Field) -> None:
         if self.traffic_management.data == OTHER and not (field.data or "").strip():

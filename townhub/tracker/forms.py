@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from townhub.businesses.categories import CATEGORIES, LABELS
 from townhub.common.days import london_today
-from townhub.common.forms import QueryForm, one_of
+from townhub.common.forms import QueryForm, one_of, one_of_offered
 from townhub.tracker.models import SHOWN_STATUSES, STORED_STATUSES
 
 STATUS_LABELS = {
@@ -102,11 +102,12 @@ class TrackedBusinessForm(_NextStepDate, FlaskForm):  # type: ignore[misc]
     status = _stored_status_field(_l("Status"), default="not_contacted")
     next_step = _next_step_field()
     next_step_on = _next_step_on_field()
-    handled_by = SelectField(_l("Who is handling it (optional)"), validate_choice=False)
-
-    def validate_handled_by(self, field: Field) -> None:
-        if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Choose someone from the list"))
+    handled_by = SelectField(
+        _l("Who is handling it (optional)"),
+        # Checked by one_of_offered, whose message is ours and translated.
+        validate_choice=False,
+        validators=[one_of_offered(_l("Choose someone from the list"))],
+    )
 
     def handled_by_id(self) -> int | None:
         text = self.handled_by.data or ""
