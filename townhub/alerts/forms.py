@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -142,9 +144,13 @@ class AlertSignupForm(AlertChoicesForm):
         if self.area.data != "point":
             return
         try:
-            float(field.data or ""), float(self.lat.data or "")
+            lon, lat = float(field.data or ""), float(self.lat.data or "")
         except ValueError:
-            raise ValidationError(_l("Place a point on the map, or choose a street")) from None
+            lon = lat = math.nan
+        # Not a number, infinite, or off the globe: no point was placed. (Far from every
+        # hub is the service's answer: "Choose a place within 3 km".)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValidationError(_l("Place a point on the map, or choose a street"))
 
     def validate_endpoint(self, field: HiddenField) -> None:
         if not (field.data and self.p256dh.data and self.auth.data):
