@@ -204,7 +204,7 @@ def test_upgrading_to_0011_keeps_footfall_and_fills_in_its_new_columns(tmp_path:
                 )
             counts_before = sql(sa.text("SELECT * FROM footfall_counts ORDER BY id")).all()
 
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="0011")
 
         with engine.connect() as connection:
             sql = connection.execute

@@ -94,11 +94,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from townhub.accounts.views import bp as accounts
+    from townhub.api.views import bp as api
     from townhub.alerts.views import bp as alerts
     from townhub.businesses.views import bp as businesses
+    from townhub.demographics.views import bp as demographics
     from townhub.events.views import bp as events
     from townhub.footfall.views import bp as footfall
     from townhub.hubs.views import bp as hubs
+    from townhub.insights.business_views import bp as business_insights
+    from townhub.insights.heatmap_views import bp as heatmaps
+    from townhub.insights.views import bp as insights
     from townhub.languages.views import bp as languages
     from townhub.manage.profile import bp as profile
     from townhub.manage.views import bp as manage
@@ -132,6 +137,11 @@ def _register_blueprints(app: Flask) -> None:
         posters,
         tracker,
         sensors,
+        insights,
+        business_insights,
+        heatmaps,
+        demographics,
+        api,
         hubs,
     ):
         app.register_blueprint(blueprint)

@@ -60,6 +60,9 @@ def qr_data_uri(text: str) -> str:
 
 def register(app: Flask) -> None:
     from townhub.common.structured_data import event_jsonld, offer_jsonld
+    from townhub.insights.charts import layout as chart_layout
+
+    app.jinja_env.globals["chart_layout"] = chart_layout
 
     app.jinja_env.filters.update(
         until=until,
