@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import segno
 from babel.dates import get_day_names
-from flask import Flask
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
 from townhub.businesses import hours
@@ -58,11 +59,31 @@ def qr_data_uri(text: str) -> str:
     return str(segno.make(text, error="m").svg_data_uri(scale=1, border=4))
 
 
+def weekday_name(weekday: int) -> str:
+    """Monday (0) to Sunday (6), in the page's language."""
+    return str(get_day_names("wide", locale=get_locale())[weekday])
+
+
+def url_with(**changes: Any) -> str:
+    """This page's URL with some query parameters set (None removes one)."""
+    args = request.args.to_dict()
+    args.update({name: str(value) for name, value in changes.items() if value is not None})
+    for name in [name for name, value in changes.items() if value is None]:
+        args.pop(name, None)
+    return f"{request.path}?{urlencode(args)}" if args else request.path
+
+
 def register(app: Flask) -> None:
     from townhub.common.structured_data import event_jsonld, offer_jsonld
     from townhub.insights.charts import layout as chart_layout
+    from townhub.insights.pictures import change_words
 
-    app.jinja_env.globals["chart_layout"] = chart_layout
+    app.jinja_env.globals.update(
+        chart_layout=chart_layout,
+        change_words=change_words,
+        weekday_name=weekday_name,
+        url_with=url_with,
+    )
 
     app.jinja_env.filters.update(
         until=until,

@@ -140,7 +140,7 @@ def layout(chart: Chart) -> Layout:
                     continue
                 x = round(LEFT + c_index * slot + slot / 2, 1)
                 run.append(f"{x},{y_of(value)}")
-    ticks = [Tick(y_of(step * n), step * n) for n in range(int(round(top / step)) + 1)]
+    ticks = [Tick(y_of(step * n), step * n) for n in range(round(top / step) + 1)]
     every = max(1, math.ceil(len(chart.categories) / MAX_LABELS))
     labels = [
         Label(round(LEFT + index * slot + slot / 2, 1), text)

@@ -1,0 +1,518 @@
+"""The hub dashboard's figures: footfall by 15 minutes, hour, day and week against its usual
+level, the busiest times, unusual days, period comparisons and progress against targets.
+
+Reads footfall (`footfall/` owns the counts) and engagement totals; writes nothing. Counts
+here carry no identity, so they are shown as they are.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from townhub.alerts.models import PushSubscription
+from townhub.businesses.models import Business
+from townhub.common.days import at_london, london_today
+from townhub.common.formatting import LONDON
+from townhub.engagement.models import DailyCount
+from townhub.extensions import db
+from townhub.footfall.models import FootfallRollup
+from townhub.hubs.models import Hub
+from townhub.roadworks.models import Roadwork
+from townhub.sensors.models import Sensor
+
+# What each grain is called in a URL, the roll-up it reads and the longest range it allows
+# (a chart of more bars than this is unreadable; a longer look wants a coarser grain).
+GRAINS = {
+    "15m": ("15m", timedelta(minutes=15), 3),
+    "hour": ("1h", timedelta(hours=1), 14),
+    "day": ("1d", timedelta(days=1), 366),
+    "week": ("1d", timedelta(weeks=1), 3 * 366),
+}
+DEFAULT_DAYS = {"15m": 1, "hour": 2, "day": 28, "week": 84}
+# "Usual" is the middle (median) of the same weekday and time in this many weeks before:
+# one festival in those weeks does not make the next weeks look quiet.
+WEEKS_COMPARED = 4
+# A day this far from its usual level, either way, is flagged as unusual...
+UNUSUAL_SHARE = 0.25
+# ...unless its usual level is so low that a few people make the difference.
+UNUSUAL_MIN_PEOPLE = 50
+# Comparing two periods reads daily totals; longer than this is a different question.
+LONGEST_COMPARISON_DAYS = 366
+EARLIEST = date(2000, 1, 1)
+
+
+class InsightsError(ValueError):
+    """Input that names no figures we can show; `field` is the form field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime  # London time
+    people: int | None  # None: no sensor reported in it
+    usual: float | None  # None: nothing in the weeks before to compare with
+
+    @property
+    def change(self) -> float | None:
+        """The share above (+) or below (-) usual; None when it cannot be said."""
+        if self.people is None or not self.usual:
+            return None
+        return (self.people - self.usual) / self.usual
+
+
+@dataclass(frozen=True)
+class SensorTotal:
+    sensor_id: int
+    name: str
+    people: int
+    usual: float | None
+
+    @property
+    def change(self) -> float | None:
+        if not self.usual:
+            return None
+        return (self.people - self.usual) / self.usual
+
+
+@dataclass(frozen=True)
+class UnusualDay:
+    day: date
+    people: int
+    usual: float
+    change: float  # +0.6 is 60% busier than usual, -0.3 is 30% quieter
+
+    @property
+    def busier(self) -> bool:
+        return self.change > 0
+
+
+@dataclass(frozen=True)
+class UnusualRun:
+    """Unusual days in a row, the same way: a heatwave's week, a festival's weekend."""
+
+    first: date
+    last: date
+    busier: bool
+    days: tuple[UnusualDay, ...]
+
+
+@dataclass(frozen=True)
+class BusyTime:
+    weekday: int  # 0 is Monday
+    hour: int  # London
+    people: float  # average over the weeks in the period
+
+
+@dataclass(frozen=True)
+class Footfall:
+    grain: str
+    first: date
+    last: date
+    sensor: Sensor | None  # None: the whole hub
+    buckets: list[Bucket]
+    sensors: list[SensorTotal]
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    first: date
+    last: date
+    days: int
+    people: int
+
+    @property
+    def per_day(self) -> float:
+        return self.people / self.days if self.days else 0.0
+
+
+@dataclass(frozen=True)
+class SensorComparison:
+    name: str
+    baseline: PeriodFigures
+    period: PeriodFigures
+
+    @property
+    def change(self) -> float | None:
+        if not self.baseline.per_day:
+            return None
+        return (self.period.per_day - self.baseline.per_day) / self.baseline.per_day
+
+
+@dataclass(frozen=True)
+class Comparison:
+    hub: SensorComparison
+    sensors: list[SensorComparison]
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made comparison: an unusual run or a roadwork against the weeks before."""
+
+    label_kind: str  # "busier", "quieter" or "roadwork"
+    name: str  # the roadwork's street, or "" for unusual days
+    first: date
+    last: date
+    baseline_first: date
+    baseline_last: date
+
+
+@dataclass(frozen=True)
+class Progress:
+    measure: str  # "businesses", "installs", "subscribers", "redemptions"
+    count: int
+    target: int
+
+    @property
+    def share(self) -> float:
+        return min(self.count / self.target, 1.0) if self.target else 1.0
+
+
+def check_range(grain: str, first: date | None, last: date | None) -> tuple[date, date]:
+    """The period to show at this grain, defaulting to the latest days. Raises
+    InsightsError for an unknown grain, a period that ends before it starts, lies in the
+    future or is too long for the grain."""
+    if grain not in GRAINS:
+        raise InsightsError("grain", "unknown grain")
+    today = london_today()
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_DAYS[grain] - 1)
+    check_days(first, last, GRAINS[grain][2], field="first")
+    return first, last
+
+
+def check_days(first: date, last: date, longest: int, field: str) -> None:
+    """Raises InsightsError unless first..last is a real, past period of at most `longest` days."""
+    if first > last:
+        raise InsightsError(field, "ends before it starts")
+    if first < EARLIEST or last > london_today():
+        raise InsightsError(field, "outside the figures")
+    if (last - first).days + 1 > longest:
+        raise InsightsError(field, "too long")
+
+
+def hub_sensor(hub: Hub, sensor_id: int | None) -> Sensor | None:
+    """The hub's sensor with this id (None for the whole hub). Raises InsightsError for a
+    sensor that is not this hub's, so another hub's sensor is not even confirmed to exist."""
+    if sensor_id is None:
+        return None
+    sensor = db.session.get(Sensor, sensor_id)
+    if sensor is None or sensor.hub_id != hub.id:
+        raise InsightsError("sensor", "unknown sensor")
+    return sensor
+
+
+def hub_sensors(hub: Hub) -> list[Sensor]:
+    return list(
+        db.session.scalars(select(Sensor).where(Sensor.hub_id == hub.id).order_by(Sensor.name))
+    )
+
+
+def footfall(hub: Hub, grain: str, first: date, last: date, sensor: Sensor | None) -> Footfall:
+    """People counted in each bucket of first..last (London days) and its usual level, for
+    one sensor or the whole hub, with each sensor's total for the period. Raises
+    InsightsError as check_range does."""
+    first, last = check_range(grain, first, last)
+    sensors = [sensor] if sensor else hub_sensors(hub)
+    ids = [s.id for s in sensors]
+    start, end = at_london(first), at_london(last + timedelta(days=1))
+    history = start - timedelta(weeks=WEEKS_COMPARED)
+    per_sensor = _totals(ids, grain, history, end)
+    combined: dict[datetime, int] = defaultdict(int)
+    for (_, moment), people in per_sensor.items():
+        combined[moment] += people
+    buckets = [
+        Bucket(moment, combined.get(moment), _usual(combined, moment))
+        for moment in _moments(grain, start, end)
+    ]
+    totals = []
+    for each in sensors:
+        own = {moment: people for (sid, moment), people in per_sensor.items() if sid == each.id}
+        counted = sum(people for moment, people in own.items() if moment >= start)
+        usual_by_bucket = [_usual(own, moment) for moment in _moments(grain, start, end)]
+        known = [value for value in usual_by_bucket if value is not None]
+        usual = sum(known) if known and len(known) == len(usual_by_bucket) else None
+        totals.append(SensorTotal(each.id, each.name, counted, usual))
+    return Footfall(grain, first, last, sensor, buckets, totals)
+
+
+def _totals(
+    sensor_ids: Sequence[int], grain: str, start: datetime, end: datetime
+) -> dict[tuple[int, datetime], int]:
+    """People per sensor and bucket (London time) from the roll-ups."""
+    if not sensor_ids:
+        return {}
+    rollup_grain, _, _ = GRAINS[grain]
+    rows = db.session.execute(
+        select(FootfallRollup.sensor_id, FootfallRollup.bucket_start, FootfallRollup.people).where(
+            FootfallRollup.sensor_id.in_(sensor_ids),
+            FootfallRollup.grain == rollup_grain,
+            FootfallRollup.bucket_start >= start,
+            FootfallRollup.bucket_start < end,
+        )
+    )
+    totals: dict[tuple[int, datetime], int] = defaultdict(int)
+    for sensor_id, moment, people in rows:
+        totals[(sensor_id, _bucket_of(grain, moment))] += int(people)
+    return totals
+
+
+def _bucket_of(grain: str, moment: datetime) -> datetime:
+    """The London wall-clock start of the bucket a roll-up belongs to."""
+    local = moment.astimezone(LONDON)
+    if grain == "week":
+        monday = local.date() - timedelta(days=local.weekday())
+        return at_london(monday)
+    if grain == "day":
+        return at_london(local.date())
+    return local
+
+
+def _moments(grain: str, start: datetime, end: datetime) -> list[datetime]:
+    """Every bucket's London start from start to end, in wall-clock steps."""
+    if grain == "week":
+        day = start.date() - timedelta(days=start.weekday())
+        return [
+            at_london(day + timedelta(weeks=n)) for n in range(((end.date() - day).days + 6) // 7)
+        ]
+    if grain == "day":
+        return [at_london(start.date() + timedelta(days=n)) for n in range((end - start).days)]
+    step = GRAINS[grain][1]
+    moments = []
+    moment = start.astimezone(LONDON)
+    # Step in UTC so that the hour the clocks go back appears twice and the hour they go
+    # forward not at all, as it happened.
+    utc = moment.astimezone(LONDON).timestamp()
+    while utc < end.timestamp():
+        moments.append(datetime.fromtimestamp(utc, LONDON))
+        utc += step.total_seconds()
+    return moments
+
+
+def _usual(values: dict[datetime, int], moment: datetime) -> float | None:
+    """The middle of the same weekday and wall-clock time in the weeks before, where counted."""
+    before = []
+    for weeks_back in range(1, WEEKS_COMPARED + 1):
+        then = (moment.replace(tzinfo=None) - timedelta(weeks=weeks_back)).replace(tzinfo=LONDON)
+        if then in values:
+            before.append(values[then])
+    return float(statistics.median(before)) if before else None
+
+
+def unusual_days(
+    hub: Hub, first: date, last: date, sensor: Sensor | None = None
+) -> list[UnusualDay]:
+    """Complete days in first..last whose footfall was far from usual, up or down (today is
+    not over, so never flagged). Raises InsightsError as check_range does for days."""
+    check_range("day", first, last)
+    last = min(last, london_today() - timedelta(days=1))
+    if first > last:
+        return []
+    figures = footfall(hub, "day", first, last, sensor)
+    flagged = []
+    for bucket in figures.buckets:
+        change = bucket.change
+        if (
+            change is not None
+            and bucket.usual is not None
+            and bucket.people is not None
+            and bucket.usual >= UNUSUAL_MIN_PEOPLE
+            and abs(change) >= UNUSUAL_SHARE
+        ):
+            flagged.append(UnusualDay(bucket.start.date(), bucket.people, bucket.usual, change))
+    return flagged
+
+
+def unusual_runs(days: Iterable[UnusualDay]) -> list[UnusualRun]:
+    """Unusual days grouped into runs of consecutive days that went the same way."""
+    runs: list[list[UnusualDay]] = []
+    for day in sorted(days, key=lambda each: each.day):
+        if (
+            runs
+            and runs[-1][-1].day == day.day - timedelta(days=1)
+            and runs[-1][-1].busier == day.busier
+        ):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return [UnusualRun(run[0].day, run[-1].day, run[0].busier, tuple(run)) for run in runs]
+
+
+def busiest_times(
+    hub: Hub, first: date, last: date, sensor: Sensor | None = None, top: int = 5
+) -> list[BusyTime]:
+    """The weekday and London hours with the most people on average in first..last."""
+    ids = [sensor.id] if sensor else [s.id for s in hub_sensors(hub)]
+    if not ids:
+        return []
+    local = func.timezone("Europe/London", FootfallRollup.bucket_start)
+    weekday = (func.extract("isodow", local) - 1).label("weekday")
+    hour = func.extract("hour", local).label("hour")
+    day = func.date(local).label("day")
+    per_hour = (
+        select(weekday, hour, day, func.sum(FootfallRollup.people).label("people"))
+        .where(
+            FootfallRollup.sensor_id.in_(ids),
+            FootfallRollup.grain == "1h",
+            FootfallRollup.bucket_start >= at_london(first),
+            FootfallRollup.bucket_start < at_london(last + timedelta(days=1)),
+        )
+        .group_by(weekday, hour, day)
+        .subquery()
+    )
+    average = func.avg(per_hour.c.people)
+    rows = db.session.execute(
+        select(per_hour.c.weekday, per_hour.c.hour, average)
+        .group_by(per_hour.c.weekday, per_hour.c.hour)
+        .order_by(average.desc(), per_hour.c.weekday, per_hour.c.hour)
+        .limit(top)
+    )
+    return [BusyTime(int(w), int(h), float(people)) for w, h, people in rows]
+
+
+def compare(hub: Hub, baseline: tuple[date, date], period: tuple[date, date]) -> Comparison:
+    """Average people a day per sensor and for the hub in a period against a baseline.
+    Raises InsightsError for either period being impossible or longer than a year."""
+    check_days(*baseline, LONGEST_COMPARISON_DAYS, field="baseline_first")
+    check_days(*period, LONGEST_COMPARISON_DAYS, field="period_first")
+    sensors = hub_sensors(hub)
+    ids = [s.id for s in sensors]
+    figures = {}
+    for name, (first, last) in (("baseline", baseline), ("period", period)):
+        rows: Iterable[tuple[int, int]] = (
+            db.session.execute(
+                select(FootfallRollup.sensor_id, func.sum(FootfallRollup.people))
+                .where(
+                    FootfallRollup.sensor_id.in_(ids),
+                    FootfallRollup.grain == "1d",
+                    FootfallRollup.bucket_start >= at_london(first),
+                    FootfallRollup.bucket_start < at_london(last + timedelta(days=1)),
+                )
+                .group_by(FootfallRollup.sensor_id)
+            )
+            if ids
+            else []
+        )
+        figures[name] = {sensor_id: int(people) for sensor_id, people in rows}
+
+    def figures_for(name: str, first: date, last: date, people: int) -> PeriodFigures:
+        return PeriodFigures(first, last, (last - first).days + 1, people)
+
+    per_sensor = [
+        SensorComparison(
+            s.name,
+            figures_for("baseline", *baseline, figures["baseline"].get(s.id, 0)),
+            figures_for("period", *period, figures["period"].get(s.id, 0)),
+        )
+        for s in sensors
+    ]
+    whole = SensorComparison(
+        hub.name,
+        figures_for("baseline", *baseline, sum(figures["baseline"].values())),
+        figures_for("period", *period, sum(figures["period"].values())),
+    )
+    return Comparison(whole, per_sensor)
+
+
+def presets(hub: Hub, runs: Iterable[UnusualRun], today: date | None = None) -> list[Preset]:
+    """Comparisons worth one click: each unusual run, and each roadwork of the last year,
+    against the four weeks before it."""
+    today = today or london_today()
+    found = [
+        Preset(
+            "busier" if run.busier else "quieter",
+            "",
+            run.first,
+            run.last,
+            run.first - timedelta(weeks=WEEKS_COMPARED),
+            run.first - timedelta(days=1),
+        )
+        for run in runs
+    ]
+    roadworks = db.session.scalars(
+        select(Roadwork)
+        .where(
+            Roadwork.hub_id == hub.id,
+            Roadwork.starts_at <= at_london(today + timedelta(days=1)),
+            Roadwork.ends_at >= at_london(today - timedelta(days=365)),
+        )
+        .order_by(Roadwork.starts_at)
+    )
+    for roadwork in roadworks:
+        first = max(roadwork.starts_at.astimezone(LONDON).date(), today - timedelta(days=365))
+        last = min(roadwork.ends_at.astimezone(LONDON).date(), today)
+        if first > last:
+            continue
+        found.append(
+            Preset(
+                "roadwork",
+                roadwork.street,
+                first,
+                last,
+                first - timedelta(weeks=WEEKS_COMPARED),
+                first - timedelta(days=1),
+            )
+        )
+    return found
+
+
+def progress(hub: Hub) -> list[Progress]:
+    """How far the hub is towards each of its targets."""
+    businesses = db.session.scalar(
+        select(func.count()).where(Business.hub_id == hub.id, Business.status == "approved")
+    )
+    engaged = dict(
+        db.session.execute(
+            select(DailyCount.kind, func.sum(DailyCount.count))
+            .where(DailyCount.hub_id == hub.id, DailyCount.kind.in_(("install", "offer_redeem")))
+            .group_by(DailyCount.kind)
+        ).all()
+    )
+    subscribers = db.session.scalar(select(func.count()).where(PushSubscription.hub_id == hub.id))
+    return [
+        Progress("businesses", int(businesses or 0), hub.target_businesses),
+        Progress("installs", int(engaged.get("install") or 0), hub.target_installs),
+        Progress("subscribers", int(subscribers or 0), hub.target_subscribers),
+        Progress("redemptions", int(engaged.get("offer_redeem") or 0), hub.target_redemptions),
+    ]
+
+
+@dataclass(frozen=True)
+class HubSummary:
+    hub: Hub
+    last_week: int
+    usual_week: float | None
+    unusual: int  # unusual days in the last four weeks
+    progress: list[Progress]
+
+    @property
+    def change(self) -> float | None:
+        if not self.usual_week:
+            return None
+        return (self.last_week - self.usual_week) / self.usual_week
+
+
+def council_summary(hubs: Sequence[Hub]) -> list[HubSummary]:
+    """Every hub side by side: the last seven whole days' footfall against usual, unusual
+    days in the last four weeks and progress against targets."""
+    yesterday = london_today() - timedelta(days=1)
+    summaries = []
+    for hub in hubs:
+        week = footfall(hub, "day", yesterday - timedelta(days=6), yesterday, None)
+        people = [b.people for b in week.buckets if b.people is not None]
+        usual = [b.usual for b in week.buckets]
+        usual_week = (
+            sum(u for u in usual if u is not None) if all(u is not None for u in usual) else None
+        )
+        flagged = unusual_days(hub, yesterday - timedelta(days=27), yesterday)
+        summaries.append(HubSummary(hub, sum(people), usual_week, len(flagged), progress(hub)))
+    return summaries
