@@ -298,3 +298,12 @@ def test_the_council_sees_every_hub_side_by_side(client: FlaskClient) -> None:
     client.post("/manage/sign-out")
     sign_in(client, manager.email, PASSWORD)
     assert client.get("/manage/insights").status_code == 403
+
+
+def test_days_left_empty_mean_the_latest_days(client: FlaskClient) -> None:
+    hub = make_hub()
+    _steady(make_sensor(hub=hub), 3, 100)
+    _manager(client, hub)
+    page = _dashboard(client, hub, grain="hour", **{"from": "", "to": ""})
+    assert "There is a problem" not in page
+    assert f"{(TODAY - timedelta(days=1)):%a %-d %b} 00:00" in page

@@ -572,6 +572,17 @@ SOUTH_NORWOOD = DemoHub(
         duration_days=10,
     ),
     offers=[
+        # Ended two weeks ago: the demo owner's "did my offer work?" (see demo/history.py).
+        DemoOffer(
+            business_slug="mama-efuas-kitchen",
+            title="Free kelewele with any lunch box",
+            details="Buy any lunch box between 12 and 2 and get a portion of kelewele free.",
+            terms="Weekdays 12 to 2. One per lunch box.",
+            start_offset_days=-27,
+            duration_days=14,
+            radius_m=400,
+            redemption_code="KELEWELE",
+        ),
         DemoOffer(
             business_slug="platform-one-coffee",
             title="Free pastry with any coffee before 9am",

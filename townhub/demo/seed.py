@@ -17,6 +17,7 @@ from townhub.businesses.models import Business
 from townhub.common import geo
 from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
+from townhub.demo import history
 from townhub.demo.onboarding import (
     ON_TOWNHUB_NEXT_STEPS,
     ON_TOWNHUB_NOTES,
@@ -125,6 +126,7 @@ DAY_FACTOR = [0.90, 0.92, 0.95, 0.98, 1.08, 1.25, 0.78]
 def seed(weeks: int = 8) -> str:
     """Create or update the demo hubs and add missing footfall hours. Commits."""
     today = datetime.now(LONDON).replace(hour=0, minute=0, second=0, microsecond=0)
+    past = history.Past(today.date())
     for demo in HUBS:
         hub = _upsert_hub(demo)
         businesses = {d.slug: _upsert_business(hub, d) for d in demo.businesses}
@@ -138,11 +140,13 @@ def seed(weeks: int = 8) -> str:
         sensors = [_upsert_sensor(hub, s) for s in demo.sensors]
         db.session.flush()
         for sensor, demo_sensor in zip(sensors, demo.sensors, strict=True):
-            _add_footfall(sensor, demo_sensor.base_hourly, weeks)
+            _add_footfall(hub, sensor, demo_sensor.base_hourly, weeks, past)
     _upsert_demo_users()
     db.session.flush()
     for demo in HUBS:
         _seed_tracker(demo, today.date())
+    db.session.flush()
+    history.seed_engagement(past)
     db.session.commit()
     counts = {
         "hubs": db.session.query(Hub).count(),
@@ -274,18 +278,23 @@ def _upsert_sensor(hub: Hub, demo: DemoSensor) -> Sensor:
     return sensor
 
 
-def hourly_people(base_hourly: int, local_hour: datetime, rng: random.Random) -> int:
-    """A plausible count for one hour: daily and weekly shape, a slow trend and noise."""
+def hourly_people(
+    base_hourly: int, local_hour: datetime, rng: random.Random, factor: float = 1.0
+) -> int:
+    """A plausible count for one hour: daily and weekly shape, a slow trend and noise,
+    times `factor` for what happened that hour (a heatwave, a festival)."""
     weekday = local_hour.weekday()
     shape = SATURDAY_SHAPE if weekday == 5 else SUNDAY_SHAPE if weekday == 6 else WEEKDAY_SHAPE
     # base_hourly is the weekday midday peak, so scale the day from the weekday peak share.
     day_total = base_hourly / max(WEEKDAY_SHAPE) * DAY_FACTOR[weekday]
     seasonal = 1.0 + 0.05 * math.sin(local_hour.timetuple().tm_yday / 58.0)
     noise = rng.gauss(1.0, 0.08)
-    return max(0, round(day_total * shape[local_hour.hour] * seasonal * noise))
+    return max(0, round(day_total * shape[local_hour.hour] * seasonal * noise * factor))
 
 
-def _add_footfall(sensor: Sensor, base_hourly: int, weeks: int) -> None:
+def _add_footfall(
+    hub: Hub, sensor: Sensor, base_hourly: int, weeks: int, past: history.Past
+) -> None:
     end = utcnow().replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(weeks=weeks)
     rng = random.Random(sensor.device_id)  # the same device gets the same history
@@ -298,7 +307,9 @@ def _add_footfall(sensor: Sensor, base_hourly: int, weeks: int) -> None:
                 "sensor_id": sensor.id,
                 "measured_at": moment,
                 "period_minutes": 60,
-                "people": hourly_people(base_hourly, local, rng),
+                "people": hourly_people(
+                    base_hourly, local, rng, past.footfall_factor(hub.slug, sensor.device_id, local)
+                ),
                 # Keyed by device and hour, so a second run adds only missing hours.
                 "uplink_id": f"demo:{sensor.device_id}:{moment:%Y-%m-%dT%H}",
             }

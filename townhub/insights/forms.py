@@ -26,6 +26,9 @@ class Day(DateField):  # type: ignore[misc]
     """A date typed as 2026-11-28, refused in our words rather than WTForms'."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None  # left empty: the default days
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError as error:

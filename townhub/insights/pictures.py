@@ -4,13 +4,21 @@ language. Each chart's table holds exactly the figures drawn."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_babel import gettext as _
 
+from townhub.common.formatting import LONDON
 from townhub.insights.charts import Chart, Series
 from townhub.insights.service import Bucket, Comparison, Footfall, HubSummary, UnusualDay
 
+STEPS = {
+    "15m": timedelta(minutes=15),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+}
 # How each grain's buckets are named along the bottom and in the table.
 LABELS = {
     "15m": "EEE d MMM HH:mm",
@@ -46,7 +54,9 @@ def bucket_label(grain: str, bucket: Bucket) -> str:
 
 
 def footfall_chart(figures: Footfall, flagged: Sequence[UnusualDay]) -> Chart:
-    """People counted in each bucket beside the usual level, unusual days noted."""
+    """People counted in each bucket beside the usual level, unusual days and the bucket
+    still being counted noted."""
+    now = datetime.now(LONDON)
     where = figures.sensor.name if figures.sensor else _("all sensors")
     counted = [b.people for b in figures.buckets]
     total = sum(p for p in counted if p is not None)
@@ -74,6 +84,8 @@ def footfall_chart(figures: Footfall, flagged: Sequence[UnusualDay]) -> Chart:
         day = flagged_days.get(bucket.start.date()) if figures.grain == "day" else None
         if day:
             notes[index] = _("Unusual: %(change)s", change=change_words(day.change))
+        elif bucket.start <= now < bucket.start + STEPS[figures.grain]:
+            notes[index] = _("So far: this is not over yet")
     return Chart(
         id="footfall-chart",
         title=_("People counted, %(where)s", where=where),
