@@ -19,6 +19,7 @@ from pathlib import Path
 
 import alerts  # bench/alerts.py: this script's folder is on sys.path
 import ingest  # bench/ingest.py: this script's folder is on sys.path
+import insights  # bench/insights.py: this script's folder is on sys.path
 import pageweight  # bench/pageweight.py: this script's folder is on sys.path
 import sqlalchemy as sa
 
@@ -222,7 +223,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["weight", "load", "ingest", "alerts"],
+        choices=["weight", "load", "ingest", "alerts", "insights"],
         help="measure only this (and memory)",
     )
     args = parser.parse_args()
@@ -233,6 +234,9 @@ def main() -> None:
         return
     if args.only == "ingest":  # its own database and worker: no web, no demo worker
         ingest.run(MemorySampler)
+        return
+    if args.only == "insights":  # its own database and web: no worker
+        insights.run(sys.modules[__name__])
         return
     env = {
         **os.environ,
@@ -291,6 +295,7 @@ def main() -> None:
     if args.only is None:  # after web and worker have stopped, so they take no CPU from them
         ingest.run(MemorySampler)
         alerts.run()
+        insights.run(sys.modules[__name__])
 
 
 if __name__ == "__main__":

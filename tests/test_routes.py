@@ -108,6 +108,11 @@ EXPECTED = {
     "POST /push/subscriptions",
     "DELETE /push/subscriptions",
     "GET /static/<path:filename>",
+    "GET /manage/hubs/<hub_slug>/insights",
+    "GET /manage/insights",
+    "GET /manage/businesses/<int:business_id>/insights",
+    "GET /manage/businesses/<int:business_id>/insights.csv",
+    "GET /manage/hubs/<hub_slug>/heatmap",
     "GET /sw.js",
 }
 

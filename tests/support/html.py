@@ -72,7 +72,8 @@ class _Parser(HTMLParser):
         if tag == self._capture:
             text = " ".join("".join(self._buffer).split())
             if tag == "title":
-                self.facts.title = text
+                # The document's title comes first; later ones name SVG charts.
+                self.facts.title = self.facts.title or text
             else:
                 self.facts.h1s.append(text)
             self._capture = None

@@ -151,3 +151,30 @@ def points_beyond(area: Any, points: Sequence[tuple[float, float]], metres: floa
     )
     where = func.ST_SetSRID(func.ST_MakePoint(given.c.lon, given.c.lat), SRID)
     return select(given.c.place).where(~within_m(area, where, metres)).order_by(given.c.place)
+
+
+def hexagon_cells(area: Any, places: Select[Any, Any], side_m: float) -> Select[Any, Any, Any, Any]:
+    """Hexagons `side_m` metres a side (ST_HexagonGrid, drawn in British National Grid so
+    the sides are metres) over `area` and the points of `places`, a select of (id, point):
+    every hexagon that touches the area or holds one of the points, as (i, j, the hexagon
+    in SRID 4326, the ids of the points in it or None), north to south, west to east."""
+    found = places.subquery("places")
+    place_id, place_point = list(found.c)[:2]
+    shapes = (
+        select(in_grid(area, BNG_SRID).label("shape"))
+        .union_all(select(in_grid(place_point, BNG_SRID)))
+        .subquery("shapes")
+    )
+    box = select(func.ST_Envelope(func.ST_Collect(shapes.c.shape))).scalar_subquery()
+    grid = func.ST_HexagonGrid(side_m, box).table_valued("geom", "i", "j").render_derived("grid")
+    holding = (
+        select(func.array_agg(place_id))
+        .where(func.ST_Intersects(grid.c.geom, in_grid(place_point, BNG_SRID)))
+        .scalar_subquery()
+    )
+    hexagon = type_coerce(func.ST_Transform(grid.c.geom, SRID), Geometry(srid=SRID))
+    return (
+        select(grid.c.i, grid.c.j, hexagon.label("hexagon"), holding.label("holding"))
+        .where(func.ST_Intersects(grid.c.geom, in_grid(area, BNG_SRID)) | holding.is_not(None))
+        .order_by(grid.c.j.desc(), grid.c.i)
+    )

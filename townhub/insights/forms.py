@@ -3,7 +3,8 @@ They change nothing, so they carry no CSRF token and their URLs can be bookmarke
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -110,6 +111,14 @@ class ComparisonForm(_GetForm):
                 field.errors = [*field.errors, message]
                 valid = False
         return valid
+
+    def periods(self) -> tuple[tuple[date, date], tuple[date, date]]:
+        """The baseline and the period, once validate() has passed."""
+        fields = (self.baseline_first, self.baseline_last, self.period_first, self.period_last)
+        days = [cast(date, field.data) for field in fields]
+        if not all(isinstance(day, date) for day in days):
+            raise ValueError("the comparison form has not been validated")
+        return (days[0], days[1]), (days[2], days[3])
 
     def asked(self) -> bool:
         """Whether any of the comparison's days were sent."""

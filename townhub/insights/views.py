@@ -39,11 +39,7 @@ def hub_dashboard(hub_slug: str) -> Response:
             form.show(error, form.limits())
     if comparison_form.asked() and comparison_form.validate():
         try:
-            comparison = service.compare(
-                hub,
-                (comparison_form.baseline_first.data, comparison_form.baseline_last.data),
-                (comparison_form.period_first.data, comparison_form.period_last.data),
-            )
+            comparison = service.compare(hub, *comparison_form.periods())
         except service.InsightsError as error:
             comparison_form.show(error, comparison_form.limits())
     failed = bool(form.errors or comparison_form.errors)
