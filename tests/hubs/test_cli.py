@@ -428,3 +428,28 @@ def test_places_that_are_all_off_the_hub_are_refused(app: Flask, tmp_path: Path)
     assert not_points.exit_code == 2
     assert "boundary.geojson is not a GeoJSON FeatureCollection" in not_points.output
     assert db.session.scalar(select(func.count()).select_from(Place)) == 0
+
+
+def test_a_hubs_targets_are_changed_and_bad_ones_refused(app: Flask) -> None:
+    hub = make_hub(slug="south-norwood", name="South Norwood")
+    none = _run(app, "hubs", "set-targets", "south-norwood")
+    zero = _run(app, "hubs", "set-targets", "south-norwood", "--installs", "0")
+    huge = _run(app, "hubs", "set-targets", "south-norwood", "--installs", "5000000")
+    unknown = _run(app, "hubs", "set-targets", "north-norwood", "--installs", "1500")
+    for refused in (none, zero, huge, unknown):
+        assert refused.exit_code == 2
+    assert "Give at least one target" in none.output
+    assert "A target is a whole number from 1 to 1,000,000, not 0." in zero.output
+    assert "There is no hub north-norwood" in unknown.output
+    assert (hub.target_installs, hub.target_businesses) == (1000, 20)
+
+    changed = _run(
+        app, "hubs", "set-targets", "south-norwood", "--installs", "1500", "--businesses", "25"
+    )
+    assert changed.exit_code == 0, changed.output
+    assert changed.output == (
+        "Targets for South Norwood: 25 businesses, 1,500 installs, 500 phones with alerts,"
+        " 200 offers redeemed.\n"
+    )
+    db.session.refresh(hub)
+    assert (hub.target_installs, hub.target_businesses) == (1500, 25)

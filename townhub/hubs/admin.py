@@ -399,6 +399,34 @@ def rename_hub(slug: str, name: str) -> Hub:
     return hub
 
 
+TARGETS = ("businesses", "installs", "subscribers", "redemptions")
+LARGEST_TARGET = 1_000_000
+
+
+class BadTarget(Refused):
+    pass
+
+
+def set_targets(slug: str, targets: dict[str, int]) -> Hub:
+    """Change some of the hub's targets (businesses, installs, subscribers, redemptions).
+    Raises HubNotFound, or BadTarget for an unknown measure or a number that is not from 1
+    to a million. Commits."""
+    hub = get_hub(slug)
+    for measure, value in targets.items():
+        if measure not in TARGETS:
+            raise BadTarget(
+                f"There is no target for {measure}: the targets are {', '.join(TARGETS)}."
+            )
+        if not 1 <= value <= LARGEST_TARGET:
+            raise BadTarget(
+                f"A target is a whole number from 1 to {LARGEST_TARGET:,}, not {value}."
+            )
+    for measure, value in targets.items():
+        setattr(hub, f"target_{measure}", value)
+    db.session.commit()
+    return hub
+
+
 def hub_summaries() -> list[HubSummary]:
     """Every hub by name, with its area, number of businesses and managers' e-mails."""
     businesses = select(func.count(Business.id)).where(Business.hub_id == Hub.id).scalar_subquery()

@@ -104,6 +104,26 @@ def rename(slug: str, name: str) -> None:
     click.echo(f"The hub {hub.slug} is now called {hub.name}.")
 
 
+@hubs_group.command("set-targets")
+@click.argument("slug")
+@click.option("--businesses", type=int, help="Businesses signed up (the pilot's: 20).")
+@click.option("--installs", type=int, help="Installs on home screens (the pilot's: 1,000).")
+@click.option("--subscribers", type=int, help="Phones with alerts (default 500).")
+@click.option("--redemptions", type=int, help="Offers redeemed (default 200).")
+def set_targets(slug: str, **targets: int | None) -> None:
+    """Change the targets the hub dashboard measures progress against."""
+    given = {measure: value for measure, value in targets.items() if value is not None}
+    if not given:
+        raise Refused("Give at least one target, e.g. --installs 1500.")
+    with refusals():
+        hub = admin.set_targets(slug, given)
+    click.echo(
+        f"Targets for {hub.name}: {hub.target_businesses:,} businesses,"
+        f" {hub.target_installs:,} installs, {hub.target_subscribers:,} phones with alerts,"
+        f" {hub.target_redemptions:,} offers redeemed."
+    )
+
+
 @hubs_group.command("list")
 def list_() -> None:
     """Every hub: slug, name, area, businesses and managers."""
