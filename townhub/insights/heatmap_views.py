@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, Response, request
@@ -19,14 +18,8 @@ bp = Blueprint("heatmaps", __name__, url_prefix="/manage")
 RESULTS = {"heatmap-results": "insights/heatmap_results.html"}
 
 
-def _signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Flask-Login's login_required, typed (the mypy override covers only views.py)."""
-    wrapped: Callable[..., Response] = login_required(view)
-    return wrapped
-
-
 @bp.get("/hubs/<hub_slug>/heatmap")
-@_signed_in
+@login_required
 def heat_map(hub_slug: str) -> Response:
     """Footfall around the hub in one hour of the week, over hexagons or sensor by sensor,
     with the same figures as tables and the busiest times of the week."""
