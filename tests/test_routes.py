@@ -113,6 +113,17 @@ EXPECTED = {
     "GET /manage/businesses/<int:business_id>/insights",
     "GET /manage/businesses/<int:business_id>/insights.csv",
     "GET /manage/hubs/<hub_slug>/heatmap",
+    "GET /api/v1/hubs",
+    "GET /api/v1/hubs/<hub>/businesses",
+    "GET /api/v1/hubs/<hub>/offers",
+    "GET /api/v1/hubs/<hub>/events",
+    "GET /api/v1/hubs/<hub>/events.ics",
+    "GET /api/v1/hubs/<hub>/roadworks",
+    "GET /api/v1/sensors",
+    "GET /api/v1/hubs/<hub>/footfall",
+    "GET /api/v1/hubs/<hub>/footfall.csv",
+    "GET /api/v1/openapi.json",
+    "GET /open-data",
     "GET /sw.js",
 }
 

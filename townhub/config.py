@@ -47,7 +47,7 @@ FROM_ENVIRONMENT = {
     "STREET_MANAGER_SECRET": "STREET_MANAGER_SECRET",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT": "PROXY_COUNT",
-    "HUB_BUSINESS_TARGET": "HUB_BUSINESS_TARGET",
+    "DEMOGRAPHICS_MIN_COUNT": "DEMOGRAPHICS_MIN_COUNT",
     "SITE_URL": "SITE_URL",
     "SMTP_URL": "SMTP_URL",
     "MAIL_FROM": "MAIL_FROM",
@@ -130,9 +130,9 @@ class BaseConfig:
     # The shared secret DfT Street Manager's notifications must carry (POST
     # /roadworks/street-manager?secret=...). Empty: that endpoint is off.
     STREET_MANAGER_SECRET = ""
-    # The pilot's target of active businesses on each hub: the onboarding tracker shows how
-    # far each hub is from it.
-    HUB_BUSINESS_TARGET = 20
+    # k: any breakdown of residents by age band, postcode district or travel mode hides
+    # cells of fewer people than this (and enough others that they cannot be worked out).
+    DEMOGRAPHICS_MIN_COUNT = 10
     # Where sign-in and report limits are counted. "memory://" counts in each web process
     # (so two gunicorn workers allow twice the limit); "redis://..." or "memcached://..."
     # share the count.
@@ -274,6 +274,11 @@ def _check_settings(config: dict[str, Any]) -> None:
     """Mail and broker settings that cannot work, in any environment."""
     from townhub.common.mail import MailSettingsError, check_settings
 
+    if config["DEMOGRAPHICS_MIN_COUNT"] < 2:
+        raise ConfigurationError(
+            "DEMOGRAPHICS_MIN_COUNT must be 2 or more (10 is usual): a smaller one would"
+            f" publish single residents' answers, not {config['DEMOGRAPHICS_MIN_COUNT']!r}."
+        )
     if config["MQTT_PROTOCOL"] not in ("5", "3.1.1"):
         raise ConfigurationError(
             f"MQTT_PROTOCOL must be 5 or 3.1.1, not {config['MQTT_PROTOCOL']!r}."

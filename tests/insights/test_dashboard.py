@@ -4,7 +4,7 @@ comparisons and progress against targets, for the hub's managers and the council
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,6 +13,7 @@ from tests.factories import (
     PASSWORD,
     make_business,
     make_hub,
+    make_roadwork,
     make_sensor,
     make_subscription,
     make_user,
@@ -24,8 +25,6 @@ from townhub.extensions import db
 from townhub.footfall.models import FootfallRollup
 from townhub.hubs.models import Hub
 from townhub.sensors.models import Sensor
-
-TODAY = london_today()
 
 
 def _daily(sensor: Sensor, people: dict[date, int]) -> None:
@@ -47,7 +46,7 @@ def _steady(sensor: Sensor, days: int, per_day: int, **exceptions: int) -> dict[
     ago, like d3=250) otherwise."""
     people = {}
     for back in range(1, days + 1):
-        day = TODAY - timedelta(days=back)
+        day = london_today() - timedelta(days=back)
         people[day] = exceptions.get(f"d{back}", per_day)
     _daily(sensor, people)
     return people
@@ -88,22 +87,25 @@ def test_each_day_is_shown_beside_its_usual_level_and_unusual_days_are_flagged(
     _manager(client, hub)
     page = _dashboard(client, hub)
 
-    festival = TODAY - timedelta(days=3)
+    festival = london_today() - timedelta(days=3)
     cells = _row(page, festival.strftime("%a %-d %b"))
     assert cells[:2] == ["2,600", "1,000"]
     assert cells[2] == "Unusual: 160% busier than usual"
     assert "Unusual: 36% quieter than usual" in _row(
-        page, (TODAY - timedelta(days=8)).strftime("%a %-d %b")
+        page, (london_today() - timedelta(days=8)).strftime("%a %-d %b")
     )
     # An ordinary day: its usual level is the middle of the same weekday in 4 weeks before.
-    assert _row(page, (TODAY - timedelta(days=2)).strftime("%a %-d %b")) == ["1,000", "1,000", ""]
+    assert _row(page, (london_today() - timedelta(days=2)).strftime("%a %-d %b")) == [
+        "1,000",
+        "1,000",
+        "",
+    ]
     # The runs are listed, the heatwave as one, each with a comparison one click away.
-    heatwave = (
-        f"{(TODAY - timedelta(days=10)):%A %-d %B} to {(TODAY - timedelta(days=8)):%A %-d %B %Y}"
-    )
+    first, last = london_today() - timedelta(days=10), london_today() - timedelta(days=8)
+    heatwave = f"{first:%A %-d %B} to {last:%A %-d %B %Y}"
     assert heatwave in page
     assert "quieter than usual" in page
-    assert f"period_from={(TODAY - timedelta(days=10)).isoformat()}" in page
+    assert f"period_from={(london_today() - timedelta(days=10)).isoformat()}" in page
     # The chart says what it shows, for a screen reader.
     assert '<svg class="chart-bar"' in page
     assert 'role="img" aria-labelledby="footfall-chart-title footfall-chart-desc"' in page
@@ -118,7 +120,10 @@ def test_a_festival_does_not_make_the_weeks_after_it_look_quiet(client: FlaskCli
     _manager(client, hub)
     page = _dashboard(client, hub)
     assert page.count("Unusual: ") == 1
-    assert _row(page, (TODAY - timedelta(days=7)).strftime("%a %-d %b"))[:2] == ["1,000", "1,000"]
+    assert _row(page, (london_today() - timedelta(days=7)).strftime("%a %-d %b"))[:2] == [
+        "1,000",
+        "1,000",
+    ]
 
 
 def test_hourly_figures_compare_with_the_same_london_hour_of_the_weekday(
@@ -126,7 +131,7 @@ def test_hourly_figures_compare_with_the_same_london_hour_of_the_weekday(
 ) -> None:
     hub = make_hub()
     clock = make_sensor(hub=hub)
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = london_today() - timedelta(days=1)
     for weeks_back, people in ((0, 90), (1, 40), (2, 60), (3, 50), (4, 1000)):
         day = yesterday - timedelta(weeks=weeks_back)
         db.session.add(
@@ -158,10 +163,10 @@ def test_two_periods_are_compared_per_day_for_the_hub_and_each_sensor(client: Fl
     page = _dashboard(
         client,
         hub,
-        period_from=(TODAY - timedelta(days=7)).isoformat(),
-        period_to=(TODAY - timedelta(days=1)).isoformat(),
-        baseline_from=(TODAY - timedelta(days=28)).isoformat(),
-        baseline_to=(TODAY - timedelta(days=8)).isoformat(),
+        period_from=(london_today() - timedelta(days=7)).isoformat(),
+        period_to=(london_today() - timedelta(days=1)).isoformat(),
+        baseline_from=(london_today() - timedelta(days=28)).isoformat(),
+        baseline_to=(london_today() - timedelta(days=8)).isoformat(),
     )
     compared = page[page.index("Change from the baseline") :]
     assert _row(compared, "Clock tower") == ["100", "130", "30% busier"]
@@ -176,8 +181,8 @@ def test_progress_against_the_hubs_targets(client: FlaskClient) -> None:
     make_business(hub=hub, status="pending")
     make_subscription(hub=hub)
     for kind, count in (("install", 250), ("offer_redeem", 12)):
-        db.session.add(DailyCount(day=TODAY, hub_id=hub.id, kind=kind, count=count))
-    db.session.add(DailyCount(day=TODAY, hub_id=make_hub().id, kind="install", count=999))
+        db.session.add(DailyCount(day=london_today(), hub_id=hub.id, kind=kind, count=count))
+    db.session.add(DailyCount(day=london_today(), hub_id=make_hub().id, kind="install", count=999))
     db.session.flush()
     _manager(client, hub)
     page = _dashboard(client, hub)
@@ -306,4 +311,139 @@ def test_days_left_empty_mean_the_latest_days(client: FlaskClient) -> None:
     _manager(client, hub)
     page = _dashboard(client, hub, grain="hour", **{"from": "", "to": ""})
     assert "There is a problem" not in page
-    assert f"{(TODAY - timedelta(days=1)):%a %-d %b} 00:00" in page
+    assert f"{(london_today() - timedelta(days=1)):%a %-d %b} 00:00" in page
+
+
+def test_a_sensor_that_went_silent_does_not_make_the_hub_look_quiet(client: FlaskClient) -> None:
+    hub = make_hub()
+    _steady(make_sensor(hub=hub, name="Clock tower"), 35, 1000)
+    station = make_sensor(hub=hub, name="Station road")
+    people = _steady(station, 35, 1000)
+    silent_day = london_today() - timedelta(days=2)
+    db.session.execute(
+        FootfallRollup.__table__.delete().where(
+            FootfallRollup.sensor_id == station.id,
+            FootfallRollup.bucket_start == at_london(silent_day),
+        )
+    )
+    assert people[silent_day] == 1000
+    _manager(client, hub)
+    page = _dashboard(client, hub)
+    # Only the clock tower counted: compared with its own usual level alone.
+    assert _row(page, silent_day.strftime("%a %-d %b")) == ["1,000", "1,000", ""]
+    assert "No unusual days in this period." in page
+
+
+def test_today_is_counted_so_far_but_not_compared_as_a_whole_day(client: FlaskClient) -> None:
+    hub = make_hub()
+    clock = make_sensor(hub=hub, name="Clock tower")
+    _steady(clock, 35, 1000)
+    _daily(clock, {london_today(): 300})
+    _manager(client, hub)
+    page = _dashboard(client, hub)
+    assert _row(page, london_today().strftime("%a %-d %b")) == [
+        "300",
+        "1,000",
+        "So far: this is not over yet",
+    ]
+    # The sensor's total for the 28 days is over the 27 whole days, against 27 usual days.
+    sensors = page[page.index('id="sensors-title"') :]
+    assert _row(sensors, "Clock tower") == ["27,000", "27,000", "the same as usual"]
+    # A period comparison may end yesterday at the latest.
+    response = client.get(
+        f"/manage/hubs/{hub.slug}/insights",
+        query_string={
+            "period_from": london_today().isoformat(),
+            "period_to": london_today().isoformat(),
+            "baseline_from": (london_today() - timedelta(days=7)).isoformat(),
+            "baseline_to": (london_today() - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose days up to yesterday: today is not over yet" in response.get_data(as_text=True)
+
+
+def test_weeks_start_on_monday_and_a_long_look_back_still_works(client: FlaskClient) -> None:
+    hub = make_hub()
+    clock = make_sensor(hub=hub, name="Clock tower")
+    _steady(clock, 500, 100)
+    _manager(client, hub)
+    wednesday = london_today() - timedelta(days=400)
+    wednesday -= timedelta(days=(wednesday.weekday() - 2) % 7)
+    page = _dashboard(client, hub, grain="week", **{"from": wednesday.isoformat()})
+    monday = wednesday - timedelta(days=2)
+    # The first week is the whole week from its Monday, in the chart and in the total.
+    assert _row(page, f"Week of {monday.day} {monday:%b %Y}")[:2] == ["700", "700"]
+    weeks = (london_today() - monday).days // 7
+    total = _row(page[page.index('id="sensors-title"') :], "Clock tower")[0]
+    assert total == f"{weeks * 700:,}"  # whole weeks only: this week is not over
+
+
+def test_the_hour_the_clocks_go_back_is_shown_twice(client: FlaskClient) -> None:
+    hub = make_hub()
+    clock = make_sensor(hub=hub)
+    # 25 October 2026: 01:00 BST is 00:00 UTC and 01:00 GMT is 01:00 UTC.
+    for hour, people in ((0, 100), (1, 150)):
+        db.session.add(
+            FootfallRollup(
+                sensor_id=clock.id,
+                grain="1h",
+                bucket_start=datetime(2026, 10, 25, hour, tzinfo=UTC),
+                people=people,
+                readings=4,
+            )
+        )
+    db.session.flush()
+    _manager(client, hub)
+    page = _dashboard(client, hub, grain="hour", **{"from": "2026-10-25", "to": "2026-10-25"})
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">Sun 25 Oct 01:00</th><td[^>]*>([^<]*)</td>", page)
+    assert rows == ["100", "150"]
+    assert page.count('<th scope="row">Sun 25 Oct') == 25  # a day of 25 hours
+
+
+def test_a_roadwork_preset_ends_on_its_last_day(client: FlaskClient) -> None:
+    hub = make_hub()
+    first, last = london_today() - timedelta(days=20), london_today() - timedelta(days=10)
+    make_roadwork(
+        hub=hub,
+        street="Portland Road",
+        starts_at=at_london(first),
+        ends_at=at_london(last + timedelta(days=1)),
+    )
+    _manager(client, hub)
+    page = _dashboard(client, hub)
+    assert f"period_from={first.isoformat()}&amp;period_to={last.isoformat()}" in page
+
+
+def test_both_forms_wrong_give_one_error_summary(client: FlaskClient) -> None:
+    hub = make_hub()
+    _manager(client, hub)
+    response = client.get(
+        f"/manage/hubs/{hub.slug}/insights", query_string={"from": "soon", "period_from": "x"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert page.count('class="error-summary"') == 1
+    assert page.count("<li><a href=") >= 2
+
+
+def test_the_minutes_refresh_answers_even_when_the_page_has_errors(client: FlaskClient) -> None:
+    hub = make_hub()
+    make_sensor(hub=hub, name="Clock tower")
+    _manager(client, hub)
+    response = client.get(
+        f"/manage/hubs/{hub.slug}/insights",
+        query_string={"from": "soon"},
+        headers={"HX-Request": "true", "HX-Target": "insights-live"},
+    )
+    assert response.status_code == 200
+    assert "Clock tower" in response.get_data(as_text=True)
+
+
+def test_dates_before_the_figures_are_refused_not_a_crash(client: FlaskClient) -> None:
+    hub = make_hub()
+    _manager(client, hub)
+    for args in ({"to": "0001-01-01"}, {"from": "0001-01-01"}, {"from": "1999-12-31"}):
+        response = client.get(f"/manage/hubs/{hub.slug}/insights", query_string=args)
+        assert response.status_code == 400
+        assert "Choose days from 1 January 2000 up to today" in response.get_data(as_text=True)

@@ -429,7 +429,8 @@ def test_progress_counts_active_businesses_against_the_target(
         "declined": "0",
     }
 
-    monkeypatch.setitem(app.config, "HUB_BUSINESS_TARGET", 2)
+    hub.target_businesses = 2
+    db.session.flush()
     page = client.get(TRACKER).get_data(as_text=True)
     assert "2 of 2 active businesses" in page and "The target is reached." in page
 

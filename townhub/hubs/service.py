@@ -31,6 +31,7 @@ RESERVED_SLUGS = frozenset(
         "alerts",
         "push",
         "api",
+        "open-data",
         "static",
         "healthz",
         "sensors",

@@ -49,6 +49,7 @@ class _GetForm(FlaskForm):  # type: ignore[misc]
                 "Choose %(days)s days or fewer, or a coarser grouping",
                 days=limits.get(error.field, 0),
             ),
+            "not over": _l("Choose days up to yesterday: today is not over yet"),
             "unknown sensor": _l("Choose one of this hub's sensors"),
             "unknown grain": _l("Choose how to group the counts"),
         }

@@ -11,7 +11,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from townhub.alerts.models import PushSubscription
 from townhub.businesses.models import Business
 from townhub.common.days import at_london, london_today
 from townhub.common.formatting import LONDON
+from townhub.common.models import utcnow
 from townhub.engagement.models import DailyCount
 from townhub.extensions import db
 from townhub.footfall.models import FootfallRollup
@@ -58,16 +59,17 @@ class InsightsError(ValueError):
 
 @dataclass(frozen=True)
 class Bucket:
-    start: datetime  # London time
+    start: datetime  # an instant; London midnight for days and weeks
     people: int | None  # None: no sensor reported in it
     usual: float | None  # None: nothing in the weeks before to compare with
+    compared: int = 0  # people counted by the sensors that have a usual level
 
     @property
     def change(self) -> float | None:
         """The share above (+) or below (-) usual; None when it cannot be said."""
         if self.people is None or not self.usual:
             return None
-        return (self.people - self.usual) / self.usual
+        return (self.compared - self.usual) / self.usual
 
 
 @dataclass(frozen=True)
@@ -178,24 +180,33 @@ class Progress:
 
 
 def check_range(grain: str, first: date | None, last: date | None) -> tuple[date, date]:
-    """The period to show at this grain, defaulting to the latest days. Raises
-    InsightsError for an unknown grain, a period that ends before it starts, lies in the
-    future or is too long for the grain."""
+    """The period to show at this grain, defaulting to the latest days; weeks start on the
+    Monday. Raises InsightsError for an unknown grain, a period that ends before it starts,
+    lies outside the figures or is too long for the grain."""
     if grain not in GRAINS:
         raise InsightsError("grain", "unknown grain")
     today = london_today()
     last = last or today
+    if last < EARLIEST or (first and first < EARLIEST):
+        raise InsightsError("first", "outside the figures")
     first = first or last - timedelta(days=DEFAULT_DAYS[grain] - 1)
+    if grain == "week":
+        first -= timedelta(days=first.weekday())
     check_days(first, last, GRAINS[grain][2], field="first")
     return first, last
 
 
-def check_days(first: date, last: date, longest: int, field: str) -> None:
-    """Raises InsightsError unless first..last is a real, past period of at most `longest` days."""
+def check_days(
+    first: date, last: date, longest: int, field: str, latest: date | None = None
+) -> None:
+    """Raises InsightsError unless first..last is a real period of at most `longest` days
+    ending by `latest` (today by default)."""
     if first > last:
         raise InsightsError(field, "ends before it starts")
     if first < EARLIEST or last > london_today():
         raise InsightsError(field, "outside the figures")
+    if latest and last > latest:
+        raise InsightsError(field, "not over")
     if (last - first).days + 1 > longest:
         raise InsightsError(field, "too long")
 
@@ -217,38 +228,62 @@ def hub_sensors(hub: Hub) -> list[Sensor]:
     )
 
 
-def footfall(hub: Hub, grain: str, first: date, last: date, sensor: Sensor | None) -> Footfall:
-    """People counted in each bucket of first..last (London days) and its usual level, for
-    one sensor or the whole hub, with each sensor's total for the period. Raises
+def footfall(
+    hub: Hub,
+    grain: str,
+    first: date,
+    last: date,
+    sensor: Sensor | None,
+    now: datetime | None = None,
+) -> Footfall:
+    """People counted in each bucket of first..last (London days) against its usual level,
+    for one sensor or the whole hub, and each sensor's total over the buckets that are over.
+
+    A bucket's usual level adds up the usual levels of the sensors that counted in it, so
+    a sensor that was silent makes the hub neither quieter nor busier than usual. Raises
     InsightsError as check_range does."""
     first, last = check_range(grain, first, last)
+    now = now or utcnow()
     sensors = [sensor] if sensor else hub_sensors(hub)
-    ids = [s.id for s in sensors]
     start, end = at_london(first), at_london(last + timedelta(days=1))
-    history = start - timedelta(weeks=WEEKS_COMPARED)
-    per_sensor = _totals(ids, grain, history, end)
-    combined: dict[datetime, int] = defaultdict(int)
-    for (_, moment), people in per_sensor.items():
-        combined[moment] += people
-    buckets = [
-        Bucket(moment, combined.get(moment), _usual(combined, moment))
-        for moment in _moments(grain, start, end)
-    ]
+    per_sensor = _totals(
+        [s.id for s in sensors], grain, start - timedelta(weeks=WEEKS_COMPARED), end
+    )
+    moments = _moments(grain, start, end)
+    step = GRAINS[grain][1]
+    buckets = []
+    usual_of: dict[tuple[int, datetime], float | None] = {}
+    for moment in moments:
+        people = compared = 0
+        usual: float | None = None
+        counted = False
+        for each in sensors:
+            own = per_sensor.get(each.id, {})
+            if moment not in own:
+                continue
+            counted = True
+            people += own[moment]
+            usual_of[(each.id, moment)] = level = _usual(own, grain, moment)
+            if level is not None:
+                usual = (usual or 0.0) + level
+                compared += own[moment]
+        buckets.append(Bucket(moment, people if counted else None, usual, compared))
     totals = []
     for each in sensors:
-        own = {moment: people for (sid, moment), people in per_sensor.items() if sid == each.id}
-        counted = sum(people for moment, people in own.items() if moment >= start)
-        usual_by_bucket = [_usual(own, moment) for moment in _moments(grain, start, end)]
-        known = [value for value in usual_by_bucket if value is not None]
-        usual = sum(known) if known and len(known) == len(usual_by_bucket) else None
-        totals.append(SensorTotal(each.id, each.name, counted, usual))
+        own = per_sensor.get(each.id, {})
+        over = [m for m in moments if m + step <= now and m in own]
+        levels = [usual_of.get((each.id, m)) for m in over]
+        usual_total = (
+            sum(v for v in levels if v is not None) if over and None not in levels else None
+        )
+        totals.append(SensorTotal(each.id, each.name, sum(own[m] for m in over), usual_total))
     return Footfall(grain, first, last, sensor, buckets, totals)
 
 
 def _totals(
     sensor_ids: Sequence[int], grain: str, start: datetime, end: datetime
-) -> dict[tuple[int, datetime], int]:
-    """People per sensor and bucket (London time) from the roll-ups."""
+) -> dict[int, dict[datetime, int]]:
+    """People per sensor and bucket start (an instant) from the roll-ups."""
     if not sensor_ids:
         return {}
     rollup_grain, _, _ = GRAINS[grain]
@@ -260,61 +295,63 @@ def _totals(
             FootfallRollup.bucket_start < end,
         )
     )
-    totals: dict[tuple[int, datetime], int] = defaultdict(int)
+    totals: dict[int, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
     for sensor_id, moment, people in rows:
-        totals[(sensor_id, _bucket_of(grain, moment))] += int(people)
+        totals[sensor_id][_bucket_of(grain, moment)] += int(people)
     return totals
 
 
 def _bucket_of(grain: str, moment: datetime) -> datetime:
-    """The London wall-clock start of the bucket a roll-up belongs to."""
-    local = moment.astimezone(LONDON)
-    if grain == "week":
-        monday = local.date() - timedelta(days=local.weekday())
-        return at_london(monday)
-    if grain == "day":
-        return at_london(local.date())
-    return local
+    """The start of the bucket a roll-up belongs to: London midnight for days and weeks
+    (weeks from Monday), else the roll-up's own start."""
+    if grain in ("day", "week"):
+        day = moment.astimezone(LONDON).date()
+        if grain == "week":
+            day -= timedelta(days=day.weekday())
+        return at_london(day)
+    return moment.astimezone(UTC)
 
 
 def _moments(grain: str, start: datetime, end: datetime) -> list[datetime]:
-    """Every bucket's London start from start to end, in wall-clock steps."""
-    if grain == "week":
-        day = start.date() - timedelta(days=start.weekday())
+    """Every bucket's start from start to end: days and weeks at London midnight; 15
+    minutes and hours as they happened, so the hour the clocks go back comes twice and the
+    hour they go forward not at all."""
+    if grain in ("day", "week"):
+        days = 7 if grain == "week" else 1
         return [
-            at_london(day + timedelta(weeks=n)) for n in range(((end.date() - day).days + 6) // 7)
+            at_london(start.date() + timedelta(days=n))
+            for n in range(0, (end.date() - start.date()).days, days)
         ]
-    if grain == "day":
-        return [at_london(start.date() + timedelta(days=n)) for n in range((end - start).days)]
     step = GRAINS[grain][1]
     moments = []
-    moment = start.astimezone(LONDON)
-    # Step in UTC so that the hour the clocks go back appears twice and the hour they go
-    # forward not at all, as it happened.
-    utc = moment.astimezone(LONDON).timestamp()
-    while utc < end.timestamp():
-        moments.append(datetime.fromtimestamp(utc, LONDON))
-        utc += step.total_seconds()
+    moment = start.astimezone(UTC)
+    while moment < end:
+        moments.append(moment)
+        moment += step
     return moments
 
 
-def _usual(values: dict[datetime, int], moment: datetime) -> float | None:
-    """The middle of the same weekday and wall-clock time in the weeks before, where counted."""
+def _usual(values: dict[datetime, int], grain: str, moment: datetime) -> float | None:
+    """The middle of the same weekday and London wall-clock time in the weeks before, where
+    counted."""
+    local = moment.astimezone(LONDON)
     before = []
     for weeks_back in range(1, WEEKS_COMPARED + 1):
-        then = (moment.replace(tzinfo=None) - timedelta(weeks=weeks_back)).replace(tzinfo=LONDON)
-        if then in values:
-            before.append(values[then])
+        wall = local.replace(tzinfo=None) - timedelta(weeks=weeks_back)
+        then = wall.replace(tzinfo=LONDON, fold=local.fold)
+        key = at_london(then.date()) if grain in ("day", "week") else then.astimezone(UTC)
+        if key in values:
+            before.append(values[key])
     return float(statistics.median(before)) if before else None
 
 
 def unusual_days(
     hub: Hub, first: date, last: date, sensor: Sensor | None = None
 ) -> list[UnusualDay]:
-    """Complete days in first..last whose footfall was far from usual, up or down (today is
-    not over, so never flagged). Raises InsightsError as check_range does for days."""
-    check_range("day", first, last)
+    """Whole days in first..last, at most the last year of it, whose footfall was far from
+    usual, up or down (today is not over, so never flagged)."""
     last = min(last, london_today() - timedelta(days=1))
+    first = max(first, last - timedelta(days=GRAINS["day"][2] - 1), EARLIEST)
     if first > last:
         return []
     figures = footfall(hub, "day", first, last, sensor)
@@ -382,8 +419,10 @@ def busiest_times(
 def compare(hub: Hub, baseline: tuple[date, date], period: tuple[date, date]) -> Comparison:
     """Average people a day per sensor and for the hub in a period against a baseline.
     Raises InsightsError for either period being impossible or longer than a year."""
-    check_days(*baseline, LONGEST_COMPARISON_DAYS, field="baseline_first")
-    check_days(*period, LONGEST_COMPARISON_DAYS, field="period_first")
+    # Whole days only: a day not yet over would look quiet.
+    yesterday = london_today() - timedelta(days=1)
+    check_days(*baseline, LONGEST_COMPARISON_DAYS, field="baseline_first", latest=yesterday)
+    check_days(*period, LONGEST_COMPARISON_DAYS, field="period_first", latest=yesterday)
     sensors = hub_sensors(hub)
     ids = [s.id for s in sensors]
     figures = {}
@@ -449,7 +488,9 @@ def presets(hub: Hub, runs: Iterable[UnusualRun], today: date | None = None) -> 
     )
     for roadwork in roadworks:
         first = max(roadwork.starts_at.astimezone(LONDON).date(), today - timedelta(days=365))
-        last = min(roadwork.ends_at.astimezone(LONDON).date(), today)
+        # Roadworks end at the midnight after their last day.
+        last_day = (roadwork.ends_at - timedelta(microseconds=1)).astimezone(LONDON).date()
+        last = min(last_day, today - timedelta(days=1))
         if first > last:
             continue
         found.append(

@@ -3,8 +3,6 @@ level, unusual days, period comparisons and progress against the hub's targets."
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,11 +10,13 @@ from flask_login import current_user, login_required
 from townhub.accounts.service import managed_hubs
 from townhub.common.htmx import render
 from townhub.common.lookups import managed_hub
+from townhub.extensions import htmx
 from townhub.footfall import service as footfall
 from townhub.insights import pictures, service
 from townhub.insights.forms import ComparisonForm, FootfallForm
 
 bp = Blueprint("insights", __name__, url_prefix="/manage")
+LIVE = "insights-live"  # the region of the latest counts, refreshed every minute
 
 
 @bp.get("/hubs/<hub_slug>/insights")
@@ -24,6 +24,15 @@ bp = Blueprint("insights", __name__, url_prefix="/manage")
 def hub_dashboard(hub_slug: str) -> Response:
     """Footfall against usual, unusual days, a comparison of two periods and targets."""
     hub = managed_hub(hub_slug, _("Only this hub's managers can see its dashboard."))
+    if htmx and htmx.target == LIVE and not htmx.boosted:
+        # The minute's refresh of the latest counts needs none of the rest, and answers
+        # 200 even when the page's own forms have errors, so it keeps refreshing.
+        return render(
+            "insights/_live.html",
+            managed=hub,
+            readings=footfall.latest_readings(hub),
+            busyness=footfall.busyness(hub),
+        )
     sensors = service.hub_sensors(hub)
     form = FootfallForm(formdata=request.args, sensors=sensors)
     comparison_form = ComparisonForm(formdata=request.args)
@@ -45,7 +54,6 @@ def hub_dashboard(hub_slug: str) -> Response:
     failed = bool(form.errors or comparison_form.errors)
     return render(
         "insights/dashboard.html",
-        partials={"insights-live": "insights/_live.html"},
         status=400 if failed else 200,
         managed=hub,
         form=form,
@@ -60,7 +68,6 @@ def hub_dashboard(hub_slug: str) -> Response:
         progress=service.progress(hub),
         readings=footfall.latest_readings(hub),
         busyness=footfall.busyness(hub),
-        week=timedelta(weeks=1),
     )
 
 

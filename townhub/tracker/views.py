@@ -61,7 +61,7 @@ def index(hub_slug: str) -> Response:
     valid = form.validate()
     listing = service.tracker(
         hub,
-        target=int(current_app.config["HUB_BUSINESS_TARGET"]),
+        target=hub.target_businesses,
         status=(form.status.data or None) if valid else None,
     )
     return render(

@@ -34,6 +34,9 @@
     var old = event.detail.target;
     var target = (old.id && document.getElementById(old.id)) || event.target;
     if (!target || !target.isConnected) { return; }
+    // A region refreshed by a timer changes quietly: focus stays where the person is.
+    var config = event.detail.requestConfig;
+    if (target.hasAttribute("data-quiet-refresh") && !(config && config.triggeringEvent)) { return; }
     var focusable = target.querySelector(".error-summary") || target.querySelector("h1, h2");
     if (focusable) {
       if (!focusable.hasAttribute("tabindex")) { focusable.setAttribute("tabindex", "-1"); }
