@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import DateTime, Integer, and_, column, func, select, true, values
 from sqlalchemy.dialects.postgresql import insert
 
 from townhub.common.formatting import LONDON
@@ -113,25 +113,27 @@ def busyness(hub: Hub, now: datetime | None = None) -> Busyness:
     for weeks_back in range(WEEKS_COMPARED + 1):
         end = local_now - timedelta(weeks=weeks_back)
         windows.append((end - timedelta(hours=1), end))
-    bucket = case(
-        *[
-            (and_(FootfallCount.measured_at > start, FootfallCount.measured_at <= end), index)
-            for index, (start, end) in enumerate(windows)
-        ]
-    )
+    # One range per window and sensor, so each is a short walk along the (sensor, time)
+    # index rather than a filter over every count the sensor ever sent.
+    windows_table = values(
+        column("window", Integer),
+        column("starts", DateTime(timezone=True)),
+        column("ends", DateTime(timezone=True)),
+        name="windows",
+    ).data([(index, start, end) for index, (start, end) in enumerate(windows)])
     rows = db.session.execute(
-        select(bucket.label("window"), func.sum(FootfallCount.people))
-        .join(Sensor, Sensor.id == FootfallCount.sensor_id)
-        .where(
-            Sensor.hub_id == hub.id,
-            or_(
-                *[
-                    and_(FootfallCount.measured_at > start, FootfallCount.measured_at <= end)
-                    for start, end in windows
-                ]
+        select(windows_table.c.window, func.sum(FootfallCount.people))
+        .select_from(windows_table)
+        .join(Sensor, Sensor.hub_id == hub.id)
+        .join(
+            FootfallCount,
+            and_(
+                FootfallCount.sensor_id == Sensor.id,
+                FootfallCount.measured_at > windows_table.c.starts,
+                FootfallCount.measured_at <= windows_table.c.ends,
             ),
         )
-        .group_by("window")
+        .group_by(windows_table.c.window)
     )
     totals = {int(window): int(people) for window, people in rows}
     people = totals.pop(0, None)

@@ -254,6 +254,7 @@ def footfall(
     buckets = []
     usual_of: dict[tuple[int, datetime], float | None] = {}
     for moment in moments:
+        before = _weeks_before(grain, moment)
         people = compared = 0
         usual: float | None = None
         counted = False
@@ -263,7 +264,9 @@ def footfall(
                 continue
             counted = True
             people += own[moment]
-            usual_of[(each.id, moment)] = level = _usual(own, grain, moment)
+            history = [own[then] for then in before if then in own]
+            level = float(statistics.median(history)) if history else None
+            usual_of[(each.id, moment)] = level
             if level is not None:
                 usual = (usual or 0.0) + level
                 compared += own[moment]
@@ -273,9 +276,8 @@ def footfall(
         own = per_sensor.get(each.id, {})
         over = [m for m in moments if m + step <= now and m in own]
         levels = [usual_of.get((each.id, m)) for m in over]
-        usual_total = (
-            sum(v for v in levels if v is not None) if over and None not in levels else None
-        )
+        known = [level for level in levels if level is not None]
+        usual_total = sum(known) if over and len(known) == len(levels) else None
         totals.append(SensorTotal(each.id, each.name, sum(own[m] for m in over), usual_total))
     return Footfall(grain, first, last, sensor, buckets, totals)
 
@@ -331,18 +333,16 @@ def _moments(grain: str, start: datetime, end: datetime) -> list[datetime]:
     return moments
 
 
-def _usual(values: dict[datetime, int], grain: str, moment: datetime) -> float | None:
-    """The middle of the same weekday and London wall-clock time in the weeks before, where
-    counted."""
+def _weeks_before(grain: str, moment: datetime) -> list[datetime]:
+    """The same weekday and London wall-clock time in each of the weeks before, as the
+    buckets' keys: its usual level is the middle (median) of those that were counted."""
     local = moment.astimezone(LONDON)
-    before = []
+    keys = []
     for weeks_back in range(1, WEEKS_COMPARED + 1):
         wall = local.replace(tzinfo=None) - timedelta(weeks=weeks_back)
         then = wall.replace(tzinfo=LONDON, fold=local.fold)
-        key = at_london(then.date()) if grain in ("day", "week") else then.astimezone(UTC)
-        if key in values:
-            before.append(values[key])
-    return float(statistics.median(before)) if before else None
+        keys.append(at_london(then.date()) if grain in ("day", "week") else then.astimezone(UTC))
+    return keys
 
 
 def unusual_days(
@@ -391,26 +391,30 @@ def busiest_times(
     ids = [sensor.id] if sensor else [s.id for s in hub_sensors(hub)]
     if not ids:
         return []
-    local = func.timezone("Europe/London", FootfallRollup.bucket_start)
-    weekday = (func.extract("isodow", local) - 1).label("weekday")
-    hour = func.extract("hour", local).label("hour")
-    day = func.date(local).label("day")
+    # Add up the sensors hour by hour first: the clock arithmetic is then done once an hour,
+    # not once a sensor-hour.
     per_hour = (
-        select(weekday, hour, day, func.sum(FootfallRollup.people).label("people"))
+        select(
+            FootfallRollup.bucket_start.label("hour_start"),
+            func.sum(FootfallRollup.people).label("people"),
+        )
         .where(
             FootfallRollup.sensor_id.in_(ids),
             FootfallRollup.grain == "1h",
             FootfallRollup.bucket_start >= at_london(first),
             FootfallRollup.bucket_start < at_london(last + timedelta(days=1)),
         )
-        .group_by(weekday, hour, day)
+        .group_by(FootfallRollup.bucket_start)
         .subquery()
     )
+    local = func.timezone("Europe/London", per_hour.c.hour_start)
+    weekday = (func.extract("isodow", local) - 1).label("weekday")
+    hour = func.extract("hour", local).label("hour")
     average = func.avg(per_hour.c.people)
     rows = db.session.execute(
-        select(per_hour.c.weekday, per_hour.c.hour, average)
-        .group_by(per_hour.c.weekday, per_hour.c.hour)
-        .order_by(average.desc(), per_hour.c.weekday, per_hour.c.hour)
+        select(weekday, hour, average)
+        .group_by(weekday, hour)
+        .order_by(average.desc(), weekday, hour)
         .limit(top)
     )
     return [BusyTime(int(w), int(h), float(people)) for w, h, people in rows]
