@@ -124,6 +124,14 @@ EXPECTED = {
     "GET /api/v1/hubs/<hub>/footfall.csv",
     "GET /api/v1/openapi.json",
     "GET /open-data",
+    "GET /<hub_slug>/about-you",
+    "POST /<hub_slug>/about-you",
+    "GET /manage/hubs/<hub_slug>/residents",
+    "GET /manage/hubs/<hub_slug>/residents.csv",
+    "GET /manage/hubs/<hub_slug>/residents.json",
+    "GET /manage/residents",
+    "GET /manage/residents.csv",
+    "GET /manage/residents.json",
     "GET /sw.js",
 }
 

@@ -3,6 +3,7 @@
 from townhub.accounts.models import Invite, User, business_owners, hub_managers
 from townhub.alerts.models import PushDelivery, PushSubscription
 from townhub.businesses.models import Business
+from townhub.demographics.models import DemographicTally
 from townhub.engagement.models import DailyCount
 from townhub.events.models import Event
 from townhub.footfall.models import FootfallCount
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEntry",
     "Business",
     "DailyCount",
+    "DemographicTally",
     "Event",
     "FootfallCount",
     "Hub",

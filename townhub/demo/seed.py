@@ -26,6 +26,7 @@ from townhub.demo.onboarding import (
     PROSPECTS,
 )
 from townhub.demo.places import HUBS, DemoBusiness, DemoEvent, DemoHub, DemoOffer, DemoSensor
+from townhub.demographics.demo import seed_answers
 from townhub.events.models import Event
 from townhub.extensions import db
 from townhub.footfall import rollups
@@ -148,6 +149,7 @@ def seed(weeks: int = 8) -> str:
     db.session.flush()
     history.seed_engagement(past)
     db.session.commit()
+    seed_answers(list(db.session.scalars(select(Hub).order_by(Hub.id))), today.date())
     counts = {
         "hubs": db.session.query(Hub).count(),
         "businesses": db.session.query(Business).count(),
