@@ -40,10 +40,16 @@ def _answer_with_a_mistake_then_rightly(page: Page) -> None:
 
 
 def _tallies() -> list[tuple[str, str, int]]:
+    """This month's counts: the demo's answers are all from months that have ended."""
     db.session.remove()
+    this_month = london_today().replace(day=1)
     return [
         (t.question, t.answer, t.count)
-        for t in db.session.scalars(select(DemographicTally).order_by(DemographicTally.question))
+        for t in db.session.scalars(
+            select(DemographicTally)
+            .where(DemographicTally.month == this_month)
+            .order_by(DemographicTally.question)
+        )
     ]
 
 
