@@ -7,11 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract
+from flask import Flask, request
 from flask.testing import FlaskClient
+from sqlalchemy import event as sql_event
 from sqlalchemy import func, select
 
 from tests.factories import (
@@ -35,6 +41,7 @@ from townhub.extensions import db
 from townhub.footfall.models import FootfallRollup
 from townhub.hubs.models import Hub
 from townhub.insights import business as insights
+from townhub.insights.business_views import PeriodForm
 from townhub.offers.models import Offer
 from townhub.sensors.models import Sensor
 
@@ -187,6 +194,229 @@ def test_did_my_offer_work_on_a_hand_checked_example(street: Street) -> None:
     assert effect.high_street.change_percent == round(30 / 5100 * 100)
 
 
+def test_only_whole_london_days_of_an_offer_are_compared(street: Street) -> None:
+    # From 15:00 14 days ago to 15:00 7 days ago: both ends are part-days and are left
+    # out; the baseline is still the 4 weeks before the day it began.
+    street.offer.starts_at = at_london(_ago(14), time(15))
+    street.offer.ends_at = at_london(_ago(7), time(15))
+    _count(street.hub, "offer_redeem", street.offer.id, _ago(7), 50)  # the part last day
+    db.session.flush()
+
+    effect = insights.offer_effect(
+        street.offer, [s.id for s in insights.nearby_sensors(street.shop)], [], utcnow()
+    )
+
+    assert (effect.first_day, effect.last_day) == (_ago(13), _ago(8))
+    assert [d.day for d in effect.days] == [_ago(n) for n in range(13, 7, -1)]
+    assert effect.near_shop == insights.Comparison(before=100, during=130, days_compared=6)
+    assert effect.redemptions == 12  # 2 a day on the 6 whole days; not the 2 or 50 on the ends
+
+
+def test_an_offer_that_began_at_midnight_counts_its_first_day(street: Street) -> None:
+    assert street.offer.starts_at == at_london(_ago(14))
+    assert insights.whole_days(street.offer, utcnow()) == (
+        _ago(14),
+        [_ago(n) for n in range(14, 7, -1)],
+    )
+    # One that began a second after midnight and is still running: from tomorrow, to
+    # yesterday (today is not over).
+    running = make_offer(
+        business=street.shop,
+        starts_at=at_london(_ago(3), time(0, 0, 1)),
+        ends_at=at_london(TODAY + timedelta(days=3)),
+    )
+    assert insights.whole_days(running, utcnow()) == (_ago(3), [_ago(2), _ago(1)])
+
+
+def test_an_offer_that_never_ran_a_whole_day_says_so(client: FlaskClient, street: Street) -> None:
+    make_offer(
+        business=street.shop,
+        title="Lunch and tea",
+        starts_at=at_london(_ago(3), time(12)),
+        ends_at=at_london(_ago(2), time(17)),
+    )
+    _owner(client, street.shop)
+    text = _text(_page(client, street.shop))
+    assert "Lunch and tea" in text
+    assert "did not run for a whole day" in text
+    # The page says which days are compared.
+    assert "Only whole days count" in text
+
+
+def test_only_offers_residents_could_see_get_a_verdict(client: FlaskClient, street: Street) -> None:
+    days: dict[str, Any] = {"starts_at": at_london(_ago(21)), "ends_at": at_london(_ago(16))}
+    pending = make_offer(
+        business=street.shop, title="Waiting Week", status="pending", published_at=None, **days
+    )
+    hidden = make_offer(
+        business=street.shop,
+        title="Hidden Week",
+        status="hidden",
+        hidden_reason="Misleading",
+        **days,
+    )
+    never_published = make_offer(
+        business=street.shop, title="Refused Week", status="hidden", published_at=None, **days
+    )
+    draft = make_offer(business=street.shop, title="Draft Week", status="draft", **days)
+    for offer in (pending, hidden, never_published, draft):
+        _count(street.hub, "offer_view", offer.id, _ago(18), 3)
+    pending_event = make_event(
+        hub=street.hub, business_id=street.shop.id, title="Waiting Fair", status="pending"
+    )
+
+    report = insights.insights(street.shop, insights.default_period(TODAY), utcnow())
+
+    # Only the published offer (it has ended) gets "did my offer work?".
+    assert [e.offer_id for e in report.effects] == [street.offer.id]
+    # The table: what residents could see, the hidden one with its views before it was
+    # hidden; never an offer residents could not see.
+    assert [(o.title, o.views) for o in report.offers] == [
+        ("Sourdough Saturday", 42),
+        ("Hidden Week", 3),
+    ]
+    assert [e.title for e in report.events] == ["Bread-making class"]
+    assert pending_event.id not in {e.id for e in report.events}
+
+    _owner(client, street.shop)
+    html = _page(client, street.shop)
+    text = _text(html)
+    assert "Hidden Week (hidden by the high street team)" in text
+    for absent in ("Waiting Week", "Refused Week", "Draft Week", "Waiting Fair"):
+        assert absent not in text, absent
+    assert f'id="effect-{street.offer.id}-title"' in html
+    assert f'id="effect-{hidden.id}-title"' not in html
+
+
+def test_an_offer_from_year_1_to_9999_is_not_an_overflow(
+    client: FlaskClient, street: Street
+) -> None:
+    forever = make_offer(
+        business=street.shop,
+        title="Forever",
+        starts_at=datetime(1, 1, 2, tzinfo=UTC),
+        ends_at=datetime(9999, 12, 31, tzinfo=UTC),
+    )
+    effect = insights.offer_effect(forever, [], [], utcnow())
+    # Nothing before 2000 counts: its whole days run from 1 January 2000 to yesterday.
+    assert (effect.first_day, effect.last_day) == (date(2000, 1, 1), _ago(1))
+    assert not effect.ended
+    _owner(client, street.shop)
+    assert "Forever" in _text(_page(client, street.shop))
+
+
+def _statements(run: Callable[[], object]) -> int:
+    """How many SQL statements `run` sends to the database."""
+    sent: list[str] = []
+
+    def note(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    engine = db.engine
+    sql_event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", note)
+    return len(sent)
+
+
+def test_did_my_offer_work_takes_the_same_queries_for_1_offer_or_6(street: Street) -> None:
+    now = utcnow()
+
+    def report() -> insights.BusinessInsights:
+        return insights.insights(street.shop, insights.default_period(TODAY), now)
+
+    report()  # once, so both counts below start from the same session state
+    one = _statements(report)
+    for n in range(5):
+        offer = make_offer(
+            business=street.shop,
+            title=f"Week {n}",
+            starts_at=at_london(_ago(20 - n)),
+            ends_at=at_london(_ago(12 - n)),
+        )
+        _count(street.hub, "offer_redeem", offer.id, _ago(15), n + 1)
+    report()
+    six = _statements(report)
+
+    effects = report().effects
+    assert len(effects) == 6
+    assert one == six
+    # The figures are each offer's own, as if it were alone.
+    near = [s.id for s in insights.nearby_sensors(street.shop)]
+    everywhere = list(db.session.scalars(select(Sensor.id).where(Sensor.hub_id == street.hub.id)))
+    for together in effects:
+        alone = db.session.get(Offer, together.offer_id)
+        assert alone is not None
+        assert insights.offer_effect(alone, near, everywhere, now) == together
+    assert [e.redemptions for e in effects] == [14, 5, 4, 3, 2, 1]
+
+
+def test_counts_of_one_read_in_the_singular(client: FlaskClient) -> None:
+    hub = make_hub()
+    shop = make_business(hub=hub, name="Solo Shop")
+    near = make_sensor(hub=hub, name="Shop door", location=geo.point(*NEAR))
+    offer = make_offer(
+        business=shop,
+        title="One-day wonder",
+        starts_at=at_london(_ago(3)),
+        ends_at=at_london(_ago(2)),
+    )
+    _footfall(near, {_ago(3): 1} | {_ago(n): 1 for n in range(4, 32)})
+    for kind in ("offer_view", "offer_save", "offer_redeem"):
+        _count(hub, kind, offer.id, _ago(3), 1)
+    _count(hub, "business_view", shop.id, _ago(3), 1)
+    event = make_event(hub=hub, business_id=shop.id, title="One-off talk")
+    _count(hub, "event_view", event.id, _ago(3), 1)
+    _count(hub, "event_calendar", event.id, _ago(3), 1)
+    _deliveries(hub, "offer", offer.id, {"sent": 1})
+    _owner(client, shop)
+
+    text = _text(_page(client, shop))
+
+    for singular in (
+        "It ran for 1 whole day, from",
+        "Redeemed 1 time on those days.",
+        "On the 1 day compared:",
+        "1 of 1 phone ",
+        "1 view in all.",
+        "Your offers were viewed 1 time. They were saved 1 time. They were redeemed 1 time.",
+        "Your events were viewed 1 time. They were added to calendars 1 time.",
+    ):
+        assert singular in text, singular
+    assert " 1 times" not in text and " 1 days" not in text and "1 phones" not in text
+
+
+# Placeholders that stand for a number of things: a message with one needs ngettext,
+# choosing its form by that one number, so each language can give it its own plural form
+# (Welsh has six).
+COUNTS = {"count", "num", "days", "total", "views", "saves", "redemptions", "calendar", "sent"}
+
+
+def test_every_message_with_a_count_chooses_its_plural_form_by_it() -> None:
+    root = Path(__file__).resolve().parents[2]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    wrong = []
+    for path in (
+        root / "townhub" / "insights" / "business.py",
+        root / "townhub" / "insights" / "business_views.py",
+        root / "townhub" / "templates" / "insights" / "business.html",
+    ):
+        method = "jinja2" if path.suffix == ".html" else "python"
+        options = {"extensions": "jinja2.ext.i18n"} if method == "jinja2" else {}
+        with path.open("rb") as source:
+            for _line, message, _comments, _context in extract(
+                method, source, keywords=keywords, options=options
+            ):
+                plural = not isinstance(message, str)
+                text = message if isinstance(message, str) else " ".join(m for m in message if m)
+                counts = COUNTS & set(re.findall(r"%\((\w+)\)", text))
+                if counts - ({"num", "count"} if plural else set()) or len(counts) > 1:
+                    wrong.append(text)
+    assert wrong == []
+
+
 def test_the_baseline_is_the_same_weekdays() -> None:
     monday = date(2026, 3, 2)
     before = {monday - timedelta(days=n): 100 for n in range(1, 29)}
@@ -207,10 +437,21 @@ def test_the_owner_sees_the_figures_and_nobody_elses(client: FlaskClient, street
     assert "2,210" in text  # people counted near the shop in the period
     assert "Bakery corner (100 m away)" in text
     assert "4 of 7 phones" in text
-    assert "Redeemed 14 times in 7 days." in text
+    assert "It ran for 7 whole days, from" in text
+    assert "Redeemed 14 times on those days." in text
     assert "30% busier than the 4 weeks before." in text
     assert "other causes" in text
     assert "Bread-making class" in text
+    # Every table has a caption: the offers' and events' are for screen readers only,
+    # their headings already name them on screen.
+    tables = re.findall(r"<table\b.*?</table>", html, re.S)
+    assert len(tables) >= 6
+    assert all(re.search(r"<table[^>]*>\s*<caption", table) for table in tables)
+    for caption in (
+        "Your offers: views, saves, redemptions and alerts",
+        "Your events: views, calendar downloads and alerts",
+    ):
+        assert f'<caption class="visually-hidden">{caption}</caption>' in html
     # Each chart is a table too: the offer's day by day, and during against before.
     assert f'id="chart-offer-{street.offer.id}-versus"' in html
     assert '<th scope="row">During the offer</th><td class="numeric">130</td>' in html
@@ -278,6 +519,15 @@ def test_a_chosen_period_shows_those_days(client: FlaskClient, street: Street) -
         (f"?from={TODAY - timedelta(days=400)}&to={TODAY}", "Choose a period of 366 days or"),
         (f"?from={TODAY - timedelta(days=367)}", "Choose a period of 366 days or fewer"),
         ("?from=0001-01-01&to=0001-01-05", "The first day must be in 2000 or later"),
+        # Dates at the ends of the calendar: nothing is worked out from them before they
+        # are checked (the last 28 days before 1 January of year 1 do not exist).
+        ("?to=0001-01-01", "The last day must be in 2000 or later"),
+        ("?to=0001-01-27", "The last day must be in 2000 or later"),
+        ("?from=0001-01-01", "The first day must be in 2000 or later"),
+        ("?to=9999-12-31", "The last day must be today or in the past"),
+        ("?from=9999-12-31", "The first day must be today or in the past"),
+        ("?from=0001-01-01&to=9999-12-31", "The first day must be in 2000 or later"),
+        ("?from=9999-12-31&to=0001-01-01", "The first day must be today or in the past"),
         ("?from=yesterday", "Enter the first day as year-month-day"),
         ("?from=2026-02-30", "Enter the first day as year-month-day"),
         ("?to=99999-01-01", "Enter the last day as year-month-day"),
@@ -378,3 +628,30 @@ def test_the_csv_refuses_bad_periods_and_other_businesses(
     response = client.get(f"/manage/businesses/{street.neighbour.id}/insights.csv")
     assert response.status_code == 403
     assert "987654" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?to=0001-01-01", "The last day must be in 2000 or later"),
+        ("?from=0001-01-01", "The first day must be in 2000 or later"),
+        ("?to=9999-12-31", "The last day must be today or in the past"),
+        ("?from=9999-12-31&to=9999-12-31", "The first day must be today or in the past"),
+    ],
+)
+def test_the_csv_refuses_days_at_the_ends_of_the_calendar(
+    client: FlaskClient, street: Street, query: str, message: str
+) -> None:
+    _owner(client, street.shop)
+    response = client.get(f"/manage/businesses/{street.shop.id}/insights.csv{query}")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_a_period_that_skipped_the_checks_is_refused_not_an_overflow(
+    app: Flask, street: Street
+) -> None:
+    with app.test_request_context("/?to=0001-01-01"):
+        form = PeriodForm(request.args)
+        with pytest.raises(insights.PeriodRefused):
+            form.period()

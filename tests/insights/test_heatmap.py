@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from flask.testing import FlaskClient
+from sqlalchemy import event as sql_event
 
 from tests.factories import PASSWORD, make_business, make_hub, make_sensor, make_user
 from tests.support.forms import sign_in
@@ -199,6 +202,33 @@ def test_the_page_shows_tuesday_noon_in_london_in_summer_and_winter(
     assert "Busiest: Clock tower, 151.5 people an hour on average." in html
 
 
+def test_the_week_is_added_up_in_the_database_in_one_query(hub: Hub) -> None:
+    # Three sensors counting 10 people an hour from 08:00 to 18:00 on two Tuesdays.
+    sensors = [sensor(hub, f"Lamp {n}", CLOCK_TOWER) for n in range(3)]
+    for day in tuesdays(2):
+        for each in sensors:
+            for hour in range(8, 18):
+                counted(each, london(day, hour), 10 + hour)
+    answered: list[tuple[str, int]] = []
+
+    def note(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        answered.append((statement, cursor.rowcount))
+
+    sql_event.listen(db.engine, "after_cursor_execute", note)
+    try:
+        heat = heatmap.heat_map(hub, heatmap.Slot(TUESDAY, 12, 2), hexagons=False)
+    finally:
+        sql_event.remove(db.engine, "after_cursor_execute", note)
+
+    [rows] = [rows for sql, rows in answered if "footfall_rollups" in sql]
+    # A row for each sensor in the chosen hour and a row for each hour of the week with
+    # counts: the sensors are added up in the database, not row by row here.
+    assert rows == 3 + 10
+    assert [s.people for s in heat.sensors] == [Decimal(22)] * 3
+    assert heat.week[TUESDAY][8:18] == [Decimal(3 * (10 + hour)) for hour in range(8, 18)]
+    assert heat.week[TUESDAY][7] is None and heat.week[TUESDAY + 1][12] is None
+
+
 # ---- hexagons ----
 
 
@@ -273,6 +303,47 @@ def test_the_page_draws_empty_hexagons_hatched_and_says_they_are_not_counted(
     title = "Footfall around South Norwood: Tuesdays, 12:00 to 13:00"
     assert f'<title id="heatmap-map-title">{title}</title>' in svg
     assert "Busiest: the hexagon with Clock tower; Library, 400.5 people an hour" in svg
+
+
+def test_the_map_describes_one_sensor_in_the_singular(manager: FlaskClient, hub: Hub) -> None:
+    clock = sensor(hub, "Clock tower", CLOCK_TOWER)
+    for day in tuesdays(4):
+        counted(clock, london(day, 12), 100)
+
+    status, html = get(manager, weekday=TUESDAY, hour=12, weeks=4, view="hexagons")
+
+    assert status == 200
+    [desc] = re.findall(r'<desc id="heatmap-map-desc">(.*?)</desc>', html, re.S)
+    desc = " ".join(unescape(desc).split())
+    assert "1 sensor. 1 hexagon of " in desc and " m a side has a sensor." in desc
+    assert re.search(r" \d+ hexagons have no sensor\.$", desc)
+
+
+# Placeholders that stand for a number of things (weekday names, %(days)s, and averages
+# are not): a message with one needs ngettext, choosing its form by that one number, so
+# each language can give it its own plural form (Welsh has six).
+COUNTS = {"num", "count", "filled", "empty"}
+
+
+def test_every_message_with_a_count_chooses_its_plural_form_by_it() -> None:
+    root = Path(__file__).resolve().parents[2]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    paths = [root / "townhub" / "insights" / f"heatmap{end}.py" for end in ("", "_forms", "_views")]
+    paths += sorted(root.glob("townhub/templates/insights/heatmap*.html"))
+    wrong = []
+    for path in paths:
+        method = "jinja2" if path.suffix == ".html" else "python"
+        options = {"extensions": "jinja2.ext.i18n"} if method == "jinja2" else {}
+        with path.open("rb") as source:
+            for _line, message, _comments, _context in extract(
+                method, source, keywords=keywords, options=options
+            ):
+                plural = not isinstance(message, str)
+                text = message if isinstance(message, str) else " ".join(m for m in message if m)
+                counts = COUNTS & set(re.findall(r"%\((\w+)\)", text))
+                if counts - ({"num", "count"} if plural else set()) or len(counts) > 1:
+                    wrong.append(text)
+    assert wrong == []
 
 
 def test_the_sensor_table_figures_equal_the_stored_averages(
@@ -440,7 +511,12 @@ def test_htmx_gets_only_the_results_region(manager: FlaskClient, street: dict[st
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert "HX-Request" in answer.headers["Vary"]
-    assert html.lstrip().startswith("{#") is False and "<html" not in html
+    # The answer is the results region and nothing else (no layout, and none of the
+    # partial's Jinja comment or blank lines around it), so the outerHTML swap replaces
+    # the region with exactly one new one.
+    assert html.strip().startswith('<div id="heatmap-results">')
+    assert html.strip().endswith("</div>")
+    assert "<html" not in html and "{#" not in html and "#}" not in html
     assert html.count('id="heatmap-results"') == 1
     assert figures_table(html)[0] == ["1. Clock tower", "150", "4", "16"]
 

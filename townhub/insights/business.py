@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import fmean
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
@@ -140,13 +140,14 @@ class OfferEffect:
 
     offer_id: int
     title: str
-    first_day: date | None  # the complete days compared (None if there are none)
+    first_day: date | None  # the whole days compared (None if there are none)
     last_day: date | None
     days: list[OfferDay]
     near_shop: Comparison
     high_street: Comparison  # every sensor of the hub: was the whole street busier too?
-    redemptions: int
+    redemptions: int  # on the whole days only
     shortfall: str | None
+    ended: bool  # the offer is over (so "under a day" will not change)
 
 
 @dataclass(frozen=True)
@@ -266,26 +267,32 @@ def insights(business: Business, period: Period, now: datetime) -> BusinessInsig
         )
         for e in events
     ]
-    hub_sensors = _hub_sensor_ids(business.hub_id)
-    effects = [
-        offer_effect(o, [s.id for s in sensors], hub_sensors, now)
-        for o in offers
-        if o.starts_at <= now
-    ]
+    effects = offer_effects(
+        [o for o in offers if o.status == "published" and o.starts_at <= now],
+        [s.id for s in sensors],
+        _hub_sensor_ids(business.hub_id),
+        now,
+    )
     return BusinessInsights(
         business.id, period, daily, offer_figures, event_figures, sensors, effects
     )
 
 
 def _offers(business: Business, period: Period) -> list[Offer]:
-    """The business's offers that ran at some time in the period (drafts never ran)."""
+    """The business's offers residents could see at some time in the period: published
+    ones (running or ended), and ones hidden by the high street team after they were
+    published, whose views before that still count. Drafts and offers waiting for
+    approval never reached residents."""
     return list(
         db.session.scalars(
             select(Offer)
             .where(
                 Offer.business_id == business.id,
                 Offer.hub_id == business.hub_id,
-                Offer.status != "draft",
+                or_(
+                    Offer.status == "published",
+                    and_(Offer.status == "hidden", Offer.published_at.is_not(None)),
+                ),
                 Offer.starts_at < period.ends_at,
                 Offer.ends_at > period.starts_at,
             )
@@ -296,14 +303,16 @@ def _offers(business: Business, period: Period) -> list[Offer]:
 
 def _events(business: Business, period: Period) -> list[Event]:
     """The business's events that residents could see in the period: posted before it
-    ended and not over before it began."""
+    ended and not over before it began; published, or hidden by the high street team
+    (its views before that still count). Drafts and events waiting for approval never
+    reached residents."""
     return list(
         db.session.scalars(
             select(Event)
             .where(
                 Event.business_id == business.id,
                 Event.hub_id == business.hub_id,
-                Event.status != "draft",
+                Event.status.in_(("published", "hidden")),
                 Event.created_at < period.ends_at,
                 Event.ends_at > period.starts_at,
             )
@@ -427,57 +436,94 @@ def usual_by_day(days: Collection[date], usual: dict[int, float]) -> dict[date, 
     return {day: usual[day.weekday()] for day in days if day.weekday() in usual}
 
 
-def offer_days(offer: Offer, now: datetime) -> list[date]:
-    """The whole London days of the offer so far: from its first day to the last one that
-    has ended by `now` (today is left out until it is over)."""
+def whole_days(offer: Offer, now: datetime) -> tuple[date, list[date]]:
+    """The London day the offer began, and the London days it ran for the whole of,
+    midnight to midnight, up to `now`: a first or last day it began or ended part-way
+    through is left out, and so is today until it is over. Nothing before 2000 counts
+    (nothing was counted then)."""
+    start = max(offer.starts_at, at_london(EARLIEST))
     end = min(offer.ends_at, now)
-    first = offer.starts_at.astimezone(LONDON).date()
-    days: list[date] = []
-    day = first
-    while at_london(day + timedelta(days=1)) <= end:
-        days.append(day)
-        day += timedelta(days=1)
-    return days
+    start_day = start.astimezone(LONDON).date()
+    if end <= start:
+        return start_day, []
+    first = start_day if start == at_london(start_day) else start_day + timedelta(days=1)
+    # The day `end` falls on is never whole: at midnight it has not begun.
+    last = end.astimezone(LONDON).date() - timedelta(days=1)
+    return start_day, [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def offer_effects(
+    offers: Sequence[Offer], near_ids: Sequence[int], hub_ids: Sequence[int], now: datetime
+) -> list[OfferEffect]:
+    """ "Did my offer work?" for each offer: footfall near the shop and redemptions a day
+    on the whole days it ran, against the same weekdays in the 4 weeks before it began.
+    At most three queries however many offers. Raises nothing: a comparison that cannot be made
+    says why in `shortfall`."""
+    spans = {offer.id: whole_days(offer, now) for offer in offers}
+    running = [(start_day, days) for start_day, days in spans.values() if days]
+    if not running:
+        return [_effect(offer, *spans[offer.id], near_ids, now, {}, {}, {}) for offer in offers]
+    earliest = min(start_day for start_day, _days in running) - timedelta(weeks=BASELINE_WEEKS)
+    latest = max(days[-1] for _start_day, days in running)
+    redeemed: dict[int, dict[date, int]] = defaultdict(dict)
+    for (_kind, offer_id, day), count in _counts(
+        offers[0].hub_id,
+        [(("offer_redeem",), [offer.id for offer in offers if spans[offer.id][1]])],
+        min(days[0] for _start_day, days in running),
+        latest,
+    ).items():
+        redeemed[offer_id][day] = count
+    near = footfall_by_day(near_ids, earliest, latest)
+    street = footfall_by_day(hub_ids, earliest, latest)
+    return [
+        _effect(offer, *spans[offer.id], near_ids, now, near, street, redeemed[offer.id])
+        for offer in offers
+    ]
 
 
 def offer_effect(
     offer: Offer, near_ids: Sequence[int], hub_ids: Sequence[int], now: datetime
 ) -> OfferEffect:
-    """Footfall near the shop and redemptions a day while the offer ran, against the
-    same weekdays in the 4 weeks before it started. Raises nothing: a comparison that
-    cannot be made says why in `shortfall`."""
-    days = offer_days(offer, now)
-    start_day = offer.starts_at.astimezone(LONDON).date()
-    baseline = [start_day - timedelta(days=n) for n in range(BASELINE_WEEKS * 7, 0, -1)]
-    redeemed: dict[date, int] = defaultdict(int)
-    if days:
-        for (_kind, _item, day), count in _counts(
-            offer.hub_id, [(("offer_redeem",), [offer.id])], days[0], days[-1]
-        ).items():
-            redeemed[day] += count
-    redemptions = sum(redeemed.values())
+    """ "Did my offer work?" for one offer, as offer_effects. Raises nothing."""
+    (effect,) = offer_effects([offer], near_ids, hub_ids, now)
+    return effect
+
+
+def _effect(
+    offer: Offer,
+    start_day: date,
+    days: list[date],
+    near_ids: Sequence[int],
+    now: datetime,
+    near: dict[date, int],
+    street: dict[date, int],
+    redeemed: dict[date, int],
+) -> OfferEffect:
+    """One offer's comparison, from footfall and redemptions already fetched by day (only
+    its whole days' redemptions count)."""
+    ended = offer.ends_at <= now
     empty = Comparison(None, None, 0)
     if not days:
         return OfferEffect(
-            offer.id, offer.title, None, None, [], empty, empty, redemptions, "under_a_day"
+            offer.id, offer.title, None, None, [], empty, empty, 0, "under_a_day", ended
         )
+    baseline = [start_day - timedelta(days=n) for n in range(BASELINE_WEEKS * 7, 0, -1)]
 
-    def footfall(ids: Sequence[int]) -> tuple[dict[date, int | None], dict[date, int | None]]:
-        counted = footfall_by_day(ids, baseline[0], days[-1])
+    def split(counted: dict[date, int]) -> tuple[dict[date, int | None], dict[date, int | None]]:
         return (
             {day: counted.get(day) for day in days},
             {day: counted.get(day) for day in baseline},
         )
 
-    near_during, near_before = footfall(near_ids)
-    near, usual = compare(near_during, near_before)
-    street, _usual = compare(*footfall(hub_ids))
+    near_during, near_before = split(near)
+    near_shop, usual = compare(near_during, near_before)
+    high_street, _usual = compare(*split(street))
     shortfall = None
     if not near_ids:
         shortfall = "no_sensor"
     elif all(people is None for people in near_before.values()):
         shortfall = "no_baseline"
-    elif near.days_compared == 0:
+    elif near_shop.days_compared == 0:
         shortfall = "no_counts"
     return OfferEffect(
         offer.id,
@@ -485,10 +531,11 @@ def offer_effect(
         days[0],
         days[-1],
         [OfferDay(day, near_during[day], usual.get(day), redeemed.get(day, 0)) for day in days],
-        near,
-        street,
-        redemptions,
+        near_shop,
+        high_street,
+        sum(redeemed.get(day, 0) for day in days),
         shortfall,
+        ended,
     )
 
 
@@ -512,11 +559,20 @@ def period_charts(report: BusinessInsights) -> dict[str, Chart]:
     days = report.period.days
     labels = [_day_label(day) for day in days]
     heading = _("Day")
+    daily = report.daily
+    offer_views, offer_saves = sum(daily.offer_views), sum(daily.offer_saves)
+    redemptions = sum(daily.offer_redemptions)
+    event_views, event_calendar = sum(daily.event_views), sum(daily.event_calendar)
     charts = {
         "page": Chart(
             id="chart-page-views",
             title=_("Views of your business’s page, day by day"),
-            description=_("%(total)s views in all.", total=number(report.page_views))
+            description=ngettext(
+                "%(count)s view in all.",
+                "%(count)s views in all.",
+                report.page_views,
+                count=number(report.page_views),
+            )
             + " "
             + _busiest(report.daily.page_views, days),
             category_heading=heading,
@@ -526,13 +582,23 @@ def period_charts(report: BusinessInsights) -> dict[str, Chart]:
         "footfall": Chart(
             id="chart-footfall",
             title=_("People counted near your shop, day by day"),
-            description=_(
-                "%(total)s people counted on %(days)s days.",
-                total=number(report.footfall),
-                days=number(report.footfall_days),
-            )
-            + " "
-            + _busiest(report.daily.footfall, days),
+            description=" ".join(
+                (
+                    ngettext(
+                        "%(count)s person counted in all.",
+                        "%(count)s people counted in all.",
+                        report.footfall,
+                        count=number(report.footfall),
+                    ),
+                    ngettext(
+                        "The sensors counted on %(count)s day.",
+                        "The sensors counted on %(count)s days.",
+                        report.footfall_days,
+                        count=number(report.footfall_days),
+                    ),
+                    _busiest(report.daily.footfall, days),
+                )
+            ),
             category_heading=heading,
             categories=labels,
             series=[Series(_("People counted"), report.daily.footfall)],
@@ -542,11 +608,27 @@ def period_charts(report: BusinessInsights) -> dict[str, Chart]:
         charts["offers"] = Chart(
             id="chart-offers",
             title=_("Your offers, day by day"),
-            description=_(
-                "%(views)s views, %(saves)s saves and %(redemptions)s redemptions in all.",
-                views=number(sum(report.daily.offer_views)),
-                saves=number(sum(report.daily.offer_saves)),
-                redemptions=number(sum(report.daily.offer_redemptions)),
+            description=" ".join(
+                (
+                    ngettext(
+                        "Your offers were viewed %(count)s time.",
+                        "Your offers were viewed %(count)s times.",
+                        offer_views,
+                        count=number(offer_views),
+                    ),
+                    ngettext(
+                        "They were saved %(count)s time.",
+                        "They were saved %(count)s times.",
+                        offer_saves,
+                        count=number(offer_saves),
+                    ),
+                    ngettext(
+                        "They were redeemed %(count)s time.",
+                        "They were redeemed %(count)s times.",
+                        redemptions,
+                        count=number(redemptions),
+                    ),
+                )
             ),
             category_heading=heading,
             categories=labels,
@@ -561,10 +643,21 @@ def period_charts(report: BusinessInsights) -> dict[str, Chart]:
         charts["events"] = Chart(
             id="chart-events",
             title=_("Your events, day by day"),
-            description=_(
-                "%(views)s views and %(calendar)s calendar downloads in all.",
-                views=number(sum(report.daily.event_views)),
-                calendar=number(sum(report.daily.event_calendar)),
+            description=" ".join(
+                (
+                    ngettext(
+                        "Your events were viewed %(count)s time.",
+                        "Your events were viewed %(count)s times.",
+                        event_views,
+                        count=number(event_views),
+                    ),
+                    ngettext(
+                        "They were added to calendars %(count)s time.",
+                        "They were added to calendars %(count)s times.",
+                        event_calendar,
+                        count=number(event_calendar),
+                    ),
+                )
             ),
             category_heading=heading,
             categories=labels,

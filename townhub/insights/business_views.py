@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_login import current_user, login_required
 from wtforms import DateField
 from wtforms.validators import Optional
@@ -21,6 +22,16 @@ from townhub.common.models import utcnow
 from townhub.insights import business as service
 
 bp = Blueprint("business_insights", __name__, url_prefix="/manage")
+
+
+_PAST = {
+    "first": _l("The first day must be today or in the past"),
+    "last": _l("The last day must be today or in the past"),
+}
+_EARLIEST = {
+    "first": _l("The first day must be in 2000 or later"),
+    "last": _l("The last day must be in 2000 or later"),
+}
 
 
 class PeriodForm(QueryForm):
@@ -43,33 +54,48 @@ class PeriodForm(QueryForm):
 
     def _ends(self) -> tuple[date, date]:
         """The first and last day asked for; a missing end is filled in (the last 28
-        days, or from the first day up to today)."""
+        days, or from the first day up to today). A last day too near the start of the
+        calendar for 28 days before it gets year 1's first day, for the checks to refuse."""
         default = service.default_period(london_today())
         first, last = self.from_.data, self.to.data
         if first is None and last is None:
             return default.first, default.last
         last = last or (london_today() if first else default.last)
-        return first or last - (default.last - default.first), last
+        if first is None:
+            span = default.last - default.first
+            first = last - span if last - date.min >= span else date.min
+        return first, last
 
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
             return False
-        first, last = self._ends()
         today = london_today()
+        # Each day typed is checked on its own first, and told at its field; only then
+        # is a missing end worked out from it.
+        for typed, name in ((self.from_, "first"), (self.to, "last")):
+            if typed.data is None:
+                continue
+            if typed.data > today:
+                typed.errors.append(_PAST[name])
+            elif typed.data < service.EARLIEST:
+                typed.errors.append(_EARLIEST[name])
+        if self.from_.errors or self.to.errors:
+            return False
+        first, last = self._ends()
         # Each problem is told at the field the person typed.
         first_field = self.from_ if self.from_.data else self.to
         last_field = self.to if self.to.data else self.from_
-        if first > today:
-            first_field.errors.append(_l("The first day must be today or in the past"))
-        elif last > today:
-            last_field.errors.append(_l("The last day must be today or in the past"))
-        elif last < first:
+        if last < first:
             last_field.errors.append(_l("The last day must be the same as or after the first day"))
         elif first < service.EARLIEST:
-            first_field.errors.append(_l("The first day must be in 2000 or later"))
+            first_field.errors.append(_EARLIEST["first"])
         elif (last - first).days + 1 > service.LONGEST_DAYS:
             last_field.errors.append(
-                _l("Choose a period of %(days)s days or fewer", days=service.LONGEST_DAYS)
+                lazy_ngettext(
+                    "Choose a period of %(num)d day or fewer",
+                    "Choose a period of %(num)d days or fewer",
+                    service.LONGEST_DAYS,
+                )
             )
         else:
             return True

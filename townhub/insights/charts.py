@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 WIDTH = 640
 HEIGHT = 260
-LEFT = 56  # room for the axis figures
+LEFT = 64  # room for the axis figures
 RIGHT = 8
 TOP = 12
 BOTTOM = 40  # room for the category labels
-# More labels than this along the bottom would overlap: show every nth instead.
-MAX_LABELS = 12
+# More labels than this along the bottom would overlap on a phone: show every nth instead.
+MAX_LABELS = 7
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Chart:
     kind: str = "bar"  # "bar" or "line"
     # Rows of the table to mark (e.g. unusual days), by category index, with why.
     notes: dict[int, str] = field(default_factory=dict)
+    # Shorter names for the categories along the bottom ("25 Oct" for "Sun 25 Oct"); the
+    # table keeps the full ones.
+    axis_labels: Sequence[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,10 @@ def layout(chart: Chart) -> Layout:
                 run.append(f"{x},{y_of(value)}")
     ticks = [Tick(y_of(step * n), step * n) for n in range(round(top / step) + 1)]
     every = max(1, math.ceil(len(chart.categories) / MAX_LABELS))
+    names = chart.axis_labels or chart.categories
     labels = [
         Label(round(LEFT + index * slot + slot / 2, 1), text)
-        for index, text in enumerate(chart.categories)
+        for index, text in enumerate(names)
         if index % every == 0
     ]
     return Layout(WIDTH, HEIGHT, LEFT, baseline, WIDTH - RIGHT, bars, lines, ticks, labels)

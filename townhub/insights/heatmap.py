@@ -8,13 +8,24 @@ Insights only read footfall: the figures come from the hourly roll-ups (grain '1
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, extract, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from townhub.common import geo
 from townhub.common.days import at_london, london_today
@@ -130,12 +141,23 @@ def hexagon_side(hub: Hub) -> int:
     return int(max(round(longest / HEXAGONS_ACROSS / 5) * 5, SMALLEST_SIDE_M))
 
 
-def _averages(
-    hub: Hub, first_day: date, last_day: date
-) -> dict[int, dict[tuple[int, int], tuple[Decimal, int, int]]]:
-    """For each sensor, each (weekday, hour) it counted in: the average people in that London
-    hour across the days, the days, and the uplinks. An hour that happens twice (clocks going
-    back) is one hour of that day, with both halves' people."""
+def _figures(
+    sensor_ids: Sequence[int], slot: Slot, first_day: date, last_day: date
+) -> tuple[dict[int, tuple[Decimal, int, int]], list[list[Decimal | None]]]:
+    """In one query: for each sensor that counted in the slot's London hour, the average
+    people in that hour across the days, the days, and the uplinks; and for every hour of
+    the week, those averages added up over the sensors. An hour that happens twice
+    (clocks going back) is one hour of that day, with both halves' people.
+
+    The database does the adding up (by sensor, day and hour, then by sensor, weekday and
+    hour, then by weekday and hour), reading the hourly roll-ups through their primary key
+    (sensor_id, grain, bucket_start): the sensors are named by id, not joined, so it looks
+    up each sensor's stretch of hours rather than reading every roll-up. Only the hours of
+    the week and one row a sensor come back."""
+    chosen: dict[int, tuple[Decimal, int, int]] = {}
+    hours: list[list[Decimal | None]] = [[None] * 24 for _weekday in range(7)]
+    if not sensor_ids:
+        return chosen, hours
     local = func.timezone(_LONDON, FootfallRollup.bucket_start)
     day = cast(local, Date)
     weekday = cast(extract("isodow", local), Integer) - 1
@@ -149,9 +171,8 @@ def _averages(
             func.sum(FootfallRollup.people).label("people"),
             func.sum(FootfallRollup.readings).label("readings"),
         )
-        .join(Sensor, Sensor.id == FootfallRollup.sensor_id)
         .where(
-            Sensor.hub_id == hub.id,
+            FootfallRollup.sensor_id.in_(sensor_ids),
             FootfallRollup.grain == "1h",
             FootfallRollup.bucket_start >= at_london(first_day),
             FootfallRollup.bucket_start < at_london(last_day + timedelta(days=1)),
@@ -159,20 +180,43 @@ def _averages(
         .group_by(FootfallRollup.sensor_id, day, weekday, hour)
         .subquery("daily")
     )
-    rows = db.session.execute(
+    # Used twice below, so PostgreSQL works it out once.
+    averages = (
         select(
             daily.c.sensor_id,
             daily.c.weekday,
             daily.c.hour,
-            func.avg(daily.c.people),
-            func.count(),
-            func.sum(daily.c.readings),
-        ).group_by(daily.c.sensor_id, daily.c.weekday, daily.c.hour)
+            func.avg(daily.c.people).label("people"),
+            func.count().label("days"),
+            func.sum(daily.c.readings).label("readings"),
+        )
+        .group_by(daily.c.sensor_id, daily.c.weekday, daily.c.hour)
+        .cte("averages")
     )
-    found: dict[int, dict[tuple[int, int], tuple[Decimal, int, int]]] = defaultdict(dict)
-    for sensor_id, weekday_, hour_, people, days, readings in rows:
-        found[sensor_id][(weekday_, hour_)] = (Decimal(people), int(days), int(readings))
-    return found
+    in_slot = select(
+        averages.c.sensor_id,
+        averages.c.weekday,
+        averages.c.hour,
+        averages.c.people,
+        averages.c.days,
+        averages.c.readings,
+    ).where(averages.c.weekday == slot.weekday, averages.c.hour == slot.hour)
+    week = select(
+        null().label("sensor_id"),
+        averages.c.weekday,
+        averages.c.hour,
+        func.sum(averages.c.people),
+        literal(0),
+        literal(0),
+    ).group_by(averages.c.weekday, averages.c.hour)
+    for sensor_id, weekday_, hour_, people, days, readings in db.session.execute(
+        union_all(in_slot, week)
+    ):
+        if sensor_id is None:
+            hours[weekday_][hour_] = _tenth(Decimal(people))
+        else:
+            chosen[sensor_id] = (Decimal(people), int(days), int(readings))
+    return chosen, hours
 
 
 def _hexagons(hub: Hub, sensors: Sequence[SensorFigure], side_m: int) -> list[Hexagon]:
@@ -204,16 +248,16 @@ def heat_map(hub: Hub, slot: Slot, *, hexagons: bool = True, today: date | None 
     hexagon grid, and every hour of the week over the same weeks. Raises nothing: a hub
     with no sensors or no counts has empty figures."""
     first_monday, last_sunday = window(slot.weeks, today)
-    averages = _averages(hub, first_monday, last_sunday)
-    rows = db.session.scalars(
-        select(Sensor).where(Sensor.hub_id == hub.id).order_by(Sensor.name, Sensor.id)
+    rows = list(
+        db.session.scalars(
+            select(Sensor).where(Sensor.hub_id == hub.id).order_by(Sensor.name, Sensor.id)
+        )
     )
+    chosen, week = _figures([s.id for s in rows], slot, first_monday, last_sunday)
     sensors = []
     for number, sensor in enumerate(rows, start=1):
         lon, lat = geo.lon_lat(sensor.location)
-        people, days, readings = averages.get(sensor.id, {}).get(
-            (slot.weekday, slot.hour), (None, 0, 0)
-        )
+        people, days, readings = chosen.get(sensor.id, (None, 0, 0))
         sensors.append(
             SensorFigure(
                 sensor.id,
@@ -226,13 +270,6 @@ def heat_map(hub: Hub, slot: Slot, *, hexagons: bool = True, today: date | None 
                 readings,
             )
         )
-    week: list[list[Decimal | None]] = []
-    for weekday in range(7):
-        hours: list[Decimal | None] = []
-        for hour in range(24):
-            found = [a[(weekday, hour)][0] for a in averages.values() if (weekday, hour) in a]
-            hours.append(_tenth(sum(found, Decimal(0))) if found else None)
-        week.append(hours)
     side = hexagon_side(hub) if hexagons and sensors else 0
     return HeatMap(
         hub=hub,

@@ -45,6 +45,13 @@ def change_words(change: float | None, compared: bool = False) -> str:
     return str(_("%(share)s quieter than usual", share=share))
 
 
+def axis_label(grain: str, bucket: Bucket) -> str:
+    """A bucket's short name along the bottom of a chart."""
+    if grain in ("day", "week"):
+        return str(format_date(bucket.start.date(), "d MMM"))
+    return str(format_datetime(bucket.start, "HH:mm"))
+
+
 def bucket_label(grain: str, bucket: Bucket) -> str:
     if grain == "week":
         return str(_("Week of %(day)s", day=format_date(bucket.start.date(), LABELS[grain])))
@@ -101,6 +108,7 @@ def footfall_chart(figures: Footfall, flagged: Sequence[UnusualDay]) -> Chart:
         ],
         kind="line" if figures.grain in ("15m", "hour") else "bar",
         notes=notes,
+        axis_labels=[axis_label(figures.grain, b) for b in figures.buckets],
     )
 
 
