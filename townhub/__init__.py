@@ -94,8 +94,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from townhub.accounts.views import bp as accounts
-    from townhub.api.views import bp as api
     from townhub.alerts.views import bp as alerts
+    from townhub.api.views import bp as api
     from townhub.businesses.views import bp as businesses
     from townhub.demographics.views import bp as demographics
     from townhub.events.views import bp as events
