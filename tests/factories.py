@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from townhub.accounts.models import User
@@ -13,11 +13,11 @@ from townhub.accounts.service import hash_password
 from townhub.alerts.models import PushSubscription
 from townhub.businesses.models import Business
 from townhub.common import geo
-from townhub.common.days import london_today
+from townhub.common.days import at_london, london_today
 from townhub.common.models import utcnow
 from townhub.events.models import Event
 from townhub.extensions import db
-from townhub.footfall.models import FootfallCount
+from townhub.footfall.models import FootfallCount, FootfallRollup
 from townhub.hubs.models import Hub, Place
 from townhub.offers.models import Offer
 from townhub.offers.service import geofence_for
@@ -235,3 +235,16 @@ def make_visit_note(*, entry: TrackedBusiness | None = None, **overrides: Any) -
         "note": "Owner busy on Saturdays; come back Tuesday morning.",
     }
     return _save(VisitNote(**{**values, **overrides}))
+
+
+def make_rollup(
+    *, sensor: Sensor, start: datetime | date, people: int, grain: str = "1h", readings: int = 4
+) -> FootfallRollup:
+    """A roll-up as the ingest files it: a date means that London day ("1d")."""
+    if not isinstance(start, datetime):
+        start, grain = at_london(start), "1d"
+    return _save(
+        FootfallRollup(
+            sensor_id=sensor.id, grain=grain, bucket_start=start, people=people, readings=readings
+        )
+    )

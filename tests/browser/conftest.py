@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
-from townhub.demo.seed import seed
+from townhub.demo.seed import DEMO_PASSWORD, seed
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -123,6 +123,15 @@ def watch_for_problems(context: BrowserContext) -> PageProblems:
     context.expose_function("__reportCspViolation", on_csp_violation)
     context.add_init_script(_CSP_LISTENER)
     return problems
+
+
+def sign_in(page: Page, email: str = "manager@example.org") -> None:
+    """Sign in as one of the demo's people (the hub manager unless another is named)."""
+    page.goto("/manage/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
 
 
 def assert_accessible(page: Page) -> None:

@@ -11,10 +11,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in
 from townhub.accounts.models import User
 from townhub.common.days import london_today
-from townhub.demo.seed import DEMO_PASSWORD
 from townhub.extensions import db
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.usefixtures("demo_hubs")]
@@ -25,14 +24,6 @@ def _owned_business() -> tuple[int, str]:
     assert owner is not None and owner.businesses
     business = owner.businesses[0]
     return business.id, business.name
-
-
-def _sign_in(page: Page) -> None:
-    page.goto("/manage/sign-in")
-    page.get_by_label("Email address").fill("owner@example.org")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def _check_page(page: Page, name: str) -> None:
@@ -60,7 +51,7 @@ def _ask_for_a_period_back_to_front(page: Page) -> None:
 
 def test_the_owner_sees_how_the_business_is_doing(page: Page) -> None:
     business_id, name = _owned_business()
-    _sign_in(page)
+    sign_in(page, "owner@example.org")
     page.goto(f"/manage/businesses/{business_id}")
     page.get_by_role("link", name="How your business is doing").click()
     _check_page(page, name)
@@ -79,7 +70,7 @@ def test_the_owner_sees_how_the_business_is_doing(page: Page) -> None:
 def test_the_page_works_without_javascript(new_context: Callable[..., BrowserContext]) -> None:
     business_id, name = _owned_business()
     plain = new_context(java_script_enabled=False).new_page()
-    _sign_in(plain)
+    sign_in(plain, "owner@example.org")
     plain.goto(f"/manage/businesses/{business_id}/insights")
     _check_page(plain, name)
     _ask_for_a_period_back_to_front(plain)
@@ -93,7 +84,7 @@ def test_the_page_works_without_javascript(new_context: Callable[..., BrowserCon
 
     context.route("**/*.js", refuse)
     page = context.new_page()
-    _sign_in(page)
+    sign_in(page, "owner@example.org")
     for query in ("", "?from=2000-01-01&to=2030-01-01"):
         page.goto(f"/manage/businesses/{business_id}/insights{query}")
         _check_page(page, name)

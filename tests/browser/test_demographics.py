@@ -13,9 +13,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in
 from townhub.common.days import london_today
-from townhub.demo.seed import DEMO_PASSWORD
 from townhub.demographics import service
 from townhub.demographics.models import DemographicTally
 from townhub.extensions import db
@@ -111,18 +110,10 @@ def _last_months_answers() -> None:
             )
 
 
-def _sign_in(page: Page, email: str) -> None:
-    page.goto("/manage/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
-
-
 def test_the_figures_pages_are_accessible_and_hide_small_numbers(page: Page) -> None:
     _last_months_answers()
 
-    _sign_in(page, "manager@example.org")
+    sign_in(page, "manager@example.org")
     page.goto("/manage/hubs/south-norwood/residents")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Residents of South Norwood who answered"
@@ -132,7 +123,7 @@ def test_the_figures_pages_are_accessible_and_hide_small_numbers(page: Page) -> 
 
     page.goto("/manage/sign-in")
     page.context.clear_cookies()
-    _sign_in(page, "admin@example.org")
+    sign_in(page, "admin@example.org")
     page.goto("/manage/residents")
     expect(page.get_by_role("heading", level=1)).to_have_text("Residents who answered, every hub")
     assert_accessible(page)

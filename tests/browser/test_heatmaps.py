@@ -10,22 +10,13 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in
 from townhub.common.formatting import LONDON
-from townhub.demo.seed import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.usefixtures("demo_hubs")]
 
 PAGE = "/manage/hubs/south-norwood/heatmap"
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _sign_in(page: Page) -> None:
-    page.goto("/manage/sign-in")
-    page.get_by_label("Email address").fill("manager@example.org")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
 
 
 def _counted_slot() -> tuple[int, str]:
@@ -36,7 +27,7 @@ def _counted_slot() -> tuple[int, str]:
 
 def test_with_javascript_the_heat_map_changes_in_place_and_stays_accessible(page: Page) -> None:
     weekday, hour = _counted_slot()
-    _sign_in(page)
+    sign_in(page)
     page.goto(f"{PAGE}?weekday={weekday}&hour={hour}&weeks=1")
     expect(page.get_by_role("heading", level=1)).to_have_text("Footfall heat map: South Norwood")
     expect(page.get_by_role("heading", level=2).first).to_have_text(
@@ -86,7 +77,7 @@ def test_without_javascript_a_manager_chooses_an_hour_with_the_plain_form(
     # JavaScript off.
     weekday, hour = _counted_slot()
     page = new_context(java_script_enabled=False).new_page()
-    _sign_in(page)
+    sign_in(page)
     page.goto(PAGE)
     expect(page.get_by_label("Average over the last", exact=True)).to_have_value("8")
     page.get_by_label("Day of the week", exact=True).select_option(str(weekday))

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in
 from townhub.common.days import london_today
 from townhub.demo import history
-from townhub.demo.seed import DEMO_PASSWORD, seed
+from townhub.demo.seed import seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -29,18 +29,10 @@ def eight_weeks() -> None:
     seed(weeks=8)
 
 
-def _sign_in(page: Page, email: str = "manager@example.org") -> None:
-    page.goto("/manage/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
-
-
 @pytest.mark.usefixtures("eight_weeks")
 def test_the_dashboard_flags_the_heatwave_and_the_festival_and_compares_them(page: Page) -> None:
     past = history.Past(london_today())
-    _sign_in(page)
+    sign_in(page)
     page.goto(DASHBOARD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard: South Norwood")
     assert_accessible(page)
@@ -84,7 +76,7 @@ def test_the_dashboard_flags_the_heatwave_and_the_festival_and_compares_them(pag
 
 @pytest.mark.usefixtures("eight_weeks")
 def test_the_council_sees_every_hub(page: Page) -> None:
-    _sign_in(page, "admin@example.org")
+    sign_in(page, "admin@example.org")
     page.goto("/manage/insights")
     expect(page.get_by_role("heading", level=1)).to_have_text("All hubs side by side")
     for hub in ("South Norwood", "Thornton Heath", "Purley"):
@@ -97,7 +89,7 @@ def test_without_javascript_the_forms_work_and_explain_bad_input(
     new_context: Callable[..., BrowserContext],
 ) -> None:
     page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
-    _sign_in(page)
+    sign_in(page)
     page.goto(DASHBOARD)
     page.get_by_label("Group the counts").select_option("15m")
     page.get_by_label("From", exact=True).fill("2026-01-01")

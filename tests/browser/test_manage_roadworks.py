@@ -13,10 +13,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_accessible, watch_for_problems
+from tests.browser.conftest import assert_accessible, sign_in, watch_for_problems
 from townhub.common import geo
 from townhub.common.days import london_today
-from townhub.demo.seed import DEMO_PASSWORD
 from townhub.extensions import db
 from townhub.roadworks.models import Roadwork
 
@@ -28,14 +27,6 @@ WORKS_LABEL = "Points along the works, one per line, as latitude, longitude"
 DIVERSION_LABEL = (
     "Points along the diversion, one per line, as latitude, longitude (if there is one)"
 )
-
-
-def _sign_in(page: Page) -> None:
-    page.goto("/manage/sign-in")
-    page.get_by_label("Email address").fill("manager@example.org")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
 
 
 def _about_the_works(page: Page, street: str) -> None:
@@ -66,7 +57,7 @@ def test_a_manager_draws_the_works_on_a_phone_by_tapping_and_by_keyboard(
     context = new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     problems = watch_for_problems(context)
     page = context.new_page()
-    _sign_in(page)
+    sign_in(page)
     page.goto(NEW)
     expect(page.get_by_role("heading", level=1)).to_have_text("Post roadworks for South Norwood")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -163,7 +154,7 @@ def test_errors_and_the_preview_are_accessible_and_keep_what_was_typed(
     context = new_context(viewport=PHONE)
     problems = watch_for_problems(context)
     page = context.new_page()
-    _sign_in(page)
+    sign_in(page)
     page.goto(NEW)
     # "What else happens to traffic?" is asked only after "Something else".
     other = page.get_by_label("What else happens to traffic?")
@@ -213,7 +204,7 @@ def test_without_javascript_the_works_are_posted_by_typing_the_points(
     new_context: Callable[..., BrowserContext],
 ) -> None:
     page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
-    _sign_in(page)
+    sign_in(page)
     page.goto(NEW)
 
     expect(

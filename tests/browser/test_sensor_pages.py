@@ -11,9 +11,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in
 from townhub.common import geo
-from townhub.demo.seed import DEMO_PASSWORD
 from townhub.extensions import db
 from townhub.sensors.models import Sensor
 from townhub.sensors.service import Message, ingest_batch
@@ -28,18 +27,10 @@ FLORIST = ("51.398299", "-0.076353")
 PURLEY_CROSS = ("51.33665", "-0.1179")
 
 
-def _sign_in(page: Page) -> None:
-    page.goto("/manage/sign-in")
-    page.get_by_label("Email address").fill("manager@example.org")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Sign in")
-
-
 def test_the_register_and_public_pages_are_accessible_on_a_phone(page: Page) -> None:
     page.set_viewport_size(PHONE)
     ingest_batch([Message("tts", "mqtt:v3/x/devices/y/up", b"{not json")])
-    _sign_in(page)
+    sign_in(page)
     page.goto(SENSORS)
     expect(page.get_by_role("heading", level=1)).to_have_text("Sensors on South Norwood")
     assert_accessible(page)
@@ -94,7 +85,7 @@ def test_without_javascript_a_manager_registers_a_people_counter_by_typing_its_p
     # No assert_accessible here: axe-core runs on timers, which never fire with
     # JavaScript off, so it would wait for ever.
     page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
-    _sign_in(page)
+    sign_in(page)
     page.goto(SENSORS)
     page.get_by_role("link", name="Register a sensor").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a sensor on South Norwood")

@@ -27,6 +27,7 @@ from tests.factories import (
     make_event,
     make_hub,
     make_offer,
+    make_rollup,
     make_sensor,
     make_user,
 )
@@ -38,7 +39,6 @@ from townhub.common.days import at_london, london_today
 from townhub.common.models import utcnow
 from townhub.engagement.models import DailyCount
 from townhub.extensions import db
-from townhub.footfall.models import FootfallRollup
 from townhub.hubs.models import Hub
 from townhub.insights import business as insights
 from townhub.insights.business_views import PeriodForm
@@ -57,16 +57,7 @@ def _ago(days: int) -> date:
 
 def _footfall(sensor: Sensor, people: dict[date, int]) -> None:
     for day, count in people.items():
-        db.session.add(
-            FootfallRollup(
-                sensor_id=sensor.id,
-                grain="1d",
-                bucket_start=at_london(day),
-                people=count,
-                readings=24,
-            )
-        )
-    db.session.flush()
+        make_rollup(sensor=sensor, start=day, people=count, readings=24)
 
 
 def _count(hub: Hub, kind: str, item_id: int, day: date, count: int, ref: str = "") -> None:

@@ -14,6 +14,7 @@ from tests.factories import (
     make_business,
     make_hub,
     make_roadwork,
+    make_rollup,
     make_sensor,
     make_subscription,
     make_user,
@@ -29,16 +30,7 @@ from townhub.sensors.models import Sensor
 
 def _daily(sensor: Sensor, people: dict[date, int]) -> None:
     for day, count in people.items():
-        db.session.add(
-            FootfallRollup(
-                sensor_id=sensor.id,
-                grain="1d",
-                bucket_start=at_london(day),
-                people=count,
-                readings=24,
-            )
-        )
-    db.session.flush()
+        make_rollup(sensor=sensor, start=day, people=count, readings=24)
 
 
 def _steady(sensor: Sensor, days: int, per_day: int, **exceptions: int) -> dict[date, int]:
@@ -134,16 +126,7 @@ def test_hourly_figures_compare_with_the_same_london_hour_of_the_weekday(
     yesterday = london_today() - timedelta(days=1)
     for weeks_back, people in ((0, 90), (1, 40), (2, 60), (3, 50), (4, 1000)):
         day = yesterday - timedelta(weeks=weeks_back)
-        db.session.add(
-            FootfallRollup(
-                sensor_id=clock.id,
-                grain="1h",
-                bucket_start=at_london(day).replace(hour=12),
-                people=people,
-                readings=4,
-            )
-        )
-    db.session.flush()
+        make_rollup(sensor=clock, start=at_london(day).replace(hour=12), people=people)
     _manager(client, hub)
     page = _dashboard(
         client, hub, grain="hour", **{"from": yesterday.isoformat(), "to": yesterday.isoformat()}
@@ -384,16 +367,7 @@ def test_the_hour_the_clocks_go_back_is_shown_twice(client: FlaskClient) -> None
     clock = make_sensor(hub=hub)
     # 25 October 2026: 01:00 BST is 00:00 UTC and 01:00 GMT is 01:00 UTC.
     for hour, people in ((0, 100), (1, 150)):
-        db.session.add(
-            FootfallRollup(
-                sensor_id=clock.id,
-                grain="1h",
-                bucket_start=datetime(2026, 10, 25, hour, tzinfo=UTC),
-                people=people,
-                readings=4,
-            )
-        )
-    db.session.flush()
+        make_rollup(sensor=clock, start=datetime(2026, 10, 25, hour, tzinfo=UTC), people=people)
     _manager(client, hub)
     page = _dashboard(client, hub, grain="hour", **{"from": "2026-10-25", "to": "2026-10-25"})
     rows = re.findall(r"<tr>\s*<th scope=\"row\">Sun 25 Oct 01:00</th><td[^>]*>([^<]*)</td>", page)

@@ -16,13 +16,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from flask.testing import FlaskClient
 from sqlalchemy import event as sql_event
 
-from tests.factories import PASSWORD, make_business, make_hub, make_sensor, make_user
+from tests.factories import PASSWORD, make_business, make_hub, make_rollup, make_sensor, make_user
 from tests.support.forms import sign_in
 from townhub.common import geo
 from townhub.common.days import at_london
 from townhub.common.formatting import LONDON
 from townhub.extensions import db
-from townhub.footfall.models import FootfallRollup
 from townhub.hubs.models import Hub
 from townhub.insights import heatmap
 from townhub.sensors.models import Sensor
@@ -52,16 +51,7 @@ def sensor(hub: Hub, name: str, at: tuple[float, float]) -> Sensor:
 
 def counted(sensor: Sensor, start: datetime, people: int, readings: int = 4) -> None:
     """An hourly roll-up, as the footfall roll-ups store it (bucket_start in UTC)."""
-    db.session.add(
-        FootfallRollup(
-            sensor_id=sensor.id,
-            grain="1h",
-            bucket_start=start.astimezone(UTC),
-            people=people,
-            readings=readings,
-        )
-    )
-    db.session.flush()
+    make_rollup(sensor=sensor, start=start.astimezone(UTC), people=people, readings=readings)
 
 
 def london(day: date, hour: int) -> datetime:
