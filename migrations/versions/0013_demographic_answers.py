@@ -18,7 +18,6 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "demographic_tallies",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("hub_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("question", sa.String(length=20), nullable=False),
@@ -38,9 +37,9 @@ def upgrade() -> None:
             name=op.f("fk_demographic_tallies_hub_id_hubs"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_demographic_tallies")),
-        sa.UniqueConstraint(
-            "hub_id", "month", "question", "answer", name="uq_demographic_tallies_key"
+        # No running id: ids handed out in order would tie one resident's answers together.
+        sa.PrimaryKeyConstraint(
+            "hub_id", "month", "question", "answer", name=op.f("pk_demographic_tallies")
         ),
     )
 

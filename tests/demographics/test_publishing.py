@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from tests.factories import PASSWORD, make_business, make_hub, make_user
 from tests.support.forms import sign_in
 from townhub.common.days import london_today
+from townhub.common.formatting import LONDON
 from townhub.demographics import service
 from townhub.demographics.disclosure import TOTAL
 from townhub.demographics.labels import QUESTION_LABELS, answer_label
@@ -423,3 +424,24 @@ def test_k_comes_from_the_settings(app: Flask, street: Street) -> None:
         assert all(c.hidden for c in cells if c.hub_id is not None and c.answer is not None)
     finally:
         app.config["DEMOGRAPHICS_MIN_COUNT"] = before
+
+
+def test_a_month_is_published_an_hour_after_it_ends(app: Flask) -> None:
+    hub = make_hub(slug="south-norwood", name="South Norwood")
+    service.record(hub, service.Answers(travel_mode="bus"), today=date(2026, 10, 31))
+    midnight = datetime(2026, 11, 1, tzinfo=LONDON)
+    # An answer begun at 23:59:59 on the 31st may still be on its way at 00:30.
+    assert service.published_months(now=midnight + timedelta(minutes=30)) == []
+    assert service.published_months(now=midnight + timedelta(minutes=61)) == [date(2026, 10, 1)]
+
+
+def test_every_way_of_travelling_has_its_row_another_way_too(app: Flask) -> None:
+    from townhub.demographics import reports
+
+    hub = make_hub(slug="south-norwood", name="South Norwood")
+    last_month = london_today().replace(day=1) - timedelta(days=1)
+    for travel in ["bus"] * 12 + ["other"] * 11:
+        service.record(hub, service.Answers(travel_mode=travel), today=last_month)
+    travel = next(r for r in reports.hub_report(hub) if r.question == "travel_mode")
+    labels = [str(row.label) for row in travel.rows]
+    assert "Another way" in labels

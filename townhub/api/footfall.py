@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from townhub.api.service import iso
+from townhub.common.downloads import csv_text
 from townhub.common.formatting import LONDON
 from townhub.footfall import export
 from townhub.footfall.export import GRAINS
@@ -275,7 +276,7 @@ def _csv_rows(query: FootfallQuery) -> Iterator[tuple[Any, ...]]:
             yield (start, end, total.people, total.readings, total.sensors_reporting)
         return
     yield SENSOR_COLUMNS
-    names = {sensor.id: sensor.name for sensor in query.sensors}
+    names = {sensor.id: csv_text(sensor.name) for sensor in query.sensors}
     for bucket_start, figures in _sensor_buckets(query):
         start, end = _bucket_times(query, bucket_start)
         for figure in figures:

@@ -1,4 +1,5 @@
-"""Responses that are files: the PDFs that posters and sensor stickers are printed from."""
+"""Responses that are files: the PDFs that posters and sensor stickers are printed from, and
+the cells of CSV files."""
 
 from __future__ import annotations
 
@@ -14,3 +15,13 @@ def pdf_response(body: bytes, name: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{safe_name}.pdf"'
     response.headers["Cache-Control"] = "private"
     return response
+
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """Text someone typed, made safe for a CSV cell: a leading ' keeps a spreadsheet from
+    running `=HYPERLINK(...)` or `+cmd|...` as a formula when the file is opened."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text

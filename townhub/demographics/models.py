@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from townhub.extensions import db
@@ -20,9 +20,6 @@ class DemographicTally(db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "demographic_tallies"
     __table_args__ = (
-        UniqueConstraint(
-            "hub_id", "month", "question", "answer", name="uq_demographic_tallies_key"
-        ),
         CheckConstraint(
             "question IN (" + ", ".join(f"'{q}'" for q in QUESTIONS) + ")", name="question"
         ),
@@ -30,10 +27,10 @@ class DemographicTally(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint("count > 0", name="count_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # No index of its own: the unique key starts with it.
-    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
-    month: Mapped[date] = mapped_column(Date)  # the first day of the month, in London
-    question: Mapped[str] = mapped_column(String(20))
-    answer: Mapped[str] = mapped_column(String(20))
+    # The key is what the count is about, and there is no running id: ids handed out in
+    # order would tie together the rows one resident's answers created.
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day, in London
+    question: Mapped[str] = mapped_column(String(20), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=1)

@@ -94,9 +94,10 @@ def hub_report(hub: Hub, month: date | None = None) -> list[QuestionReport]:
             tables = [t for t in tables if t.month == month]
         answers: list[str] = []
         for table in tables:
-            answers += [a for a in table.answers if a not in answers and a != "other"]
+            answers += [a for a in table.answers if a not in answers]
         if question == "postcode_district":
-            answers = [*sorted(answers), "other"]
+            # "Other districts" last, after the districts in order.
+            answers = [*sorted(a for a in answers if a != "other"), "other"]
         rows = [
             Row(
                 answer_label(question, answer),

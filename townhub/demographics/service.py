@@ -19,7 +19,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from townhub.common.days import at_london, london_today
+from townhub.common.formatting import LONDON
 from townhub.demographics import disclosure
 from townhub.demographics.models import QUESTIONS, DemographicTally
 from townhub.extensions import db
@@ -166,7 +167,7 @@ def _add(hub_id: int, month: date, question: str, answer: str, count: int) -> No
         insert(DemographicTally)
         .values(hub_id=hub_id, month=month, question=question, answer=answer, count=count)
         .on_conflict_do_update(
-            constraint="uq_demographic_tallies_key",
+            constraint="pk_demographic_tallies",
             set_={"count": DemographicTally.count + count},
         )
     )
@@ -185,10 +186,16 @@ def replace_tallies(hub: Hub, tallies: Mapping[tuple[date, str, str], int]) -> N
 # ---- publishing ----
 
 
-def published_months(today: date | None = None) -> list[date]:
+PUBLISHED_AFTER = timedelta(hours=1)
+
+
+def published_months(today: date | None = None, now: datetime | None = None) -> list[date]:
     """Every month published, oldest first: from the first with any answer to the last
-    that has ended."""
-    current = month_of(today or london_today())
+    that ended (`today` as a London day; else an hour before `now`)."""
+    # A month is published an hour after it ends, so an answer sent in its last moments
+    # lands before anyone can read the month, never after.
+    moment = (now or datetime.now(LONDON)).astimezone(LONDON) - PUBLISHED_AFTER
+    current = month_of(today or moment.date())
     first = db.session.scalar(
         select(DemographicTally.month)
         .where(DemographicTally.month < current)
