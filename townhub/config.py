@@ -48,6 +48,8 @@ FROM_ENVIRONMENT = {
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT": "PROXY_COUNT",
     "DEMOGRAPHICS_MIN_COUNT": "DEMOGRAPHICS_MIN_COUNT",
+    "COUNCIL_NAME": "COUNCIL_NAME",
+    "API_RATE_LIMIT": "API_RATE_LIMIT",
     "SITE_URL": "SITE_URL",
     "SMTP_URL": "SMTP_URL",
     "MAIL_FROM": "MAIL_FROM",
@@ -133,6 +135,10 @@ class BaseConfig:
     # k: any breakdown of residents by age band, postcode district or travel mode hides
     # cells of fewer people than this (and enough others that they cannot be worked out).
     DEMOGRAPHICS_MIN_COUNT = 10
+    # Who publishes the open data (its licence names them) and runs the sensors.
+    COUNCIL_NAME = ""
+    # Requests to the open-data API from one address (Flask-Limiter's notation).
+    API_RATE_LIMIT = "120 per minute"
     # Where sign-in and report limits are counted. "memory://" counts in each web process
     # (so two gunicorn workers allow twice the limit); "redis://..." or "memcached://..."
     # share the count.

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,6 @@ from flask import (
     current_app,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -143,8 +143,19 @@ def _footfall_query(hub: str) -> footfall.FootfallQuery | Response:
         return problem(404, "Not Found", detail, **{"invalid-params": invalid})
 
 
-def _stream(chunks: Any, mimetype: str) -> Response:
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
+def _stream(chunks: Iterator[str], mimetype: str) -> Response:
+    """A response sent a chunk at a time, reading the database as it goes. The chunks run
+    in an app context of their own (for the database session), opened only once the
+    server asks for the first chunk: a response never sent holds nothing open. (Flask's
+    stream_with_context opens the request's contexts at once, and a response dropped
+    unsent then closes them out of turn.)"""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def in_app_context() -> Iterator[str]:
+        with app.app_context():
+            yield from chunks
+
+    response = Response(in_app_context(), mimetype=mimetype)
     response.headers["Cache-Control"] = DATA_CACHE
     return response
 
