@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "townhub" / "translations"
 LANGUAGES = ("cy", "ur")
 # As in scripts/translations: lazy_gettext as _l besides the standard gettext names.
-KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_l", "lazy_gettext"])}
+KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_l", "lazy_gettext", "lazy_ngettext:1,2"])}
 # CLDR's plural categories as gettext forms: Welsh zero, one, two, few, many, other.
 PLURAL_FORMS = {"cy": 6, "ur": 2}
 # A %(name)s placeholder, a literal %%, or a lone % that would break %-formatting.
