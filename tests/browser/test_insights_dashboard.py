@@ -11,11 +11,15 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, ViewportSize, expect
+from sqlalchemy import select
 
 from tests.browser.conftest import assert_accessible, sign_in
+from townhub.businesses.models import Business
 from townhub.common.days import london_today
 from townhub.demo import history
+from townhub.demo.history import OFFER_BUSINESS
 from townhub.demo.seed import seed
+from townhub.extensions import db
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -109,3 +113,18 @@ def test_without_javascript_the_forms_work_and_explain_bad_input(
     expect(
         page.get_by_role("table", name=re.compile("^Figures for: People counted"))
     ).to_contain_text("Week of")
+
+
+@pytest.mark.usefixtures("eight_weeks")
+def test_the_demo_owner_sees_that_the_lunchtime_offer_worked(page: Page) -> None:
+    db.session.remove()
+    kitchen = db.session.scalar(select(Business.id).where(Business.slug == OFFER_BUSINESS))
+    sign_in(page, "owner@example.org")
+    page.goto(f"/manage/businesses/{kitchen}/insights")
+    effect = page.get_by_role("region", name="Free kelewele with any lunch box", exact=True)
+    busier = re.compile(r"(\d+)% busier than the 4 weeks before")
+    expect(effect).to_contain_text(busier)
+    near = int(busier.search(effect.inner_text()).group(1))  # type: ignore[union-attr]
+    elsewhere = re.search(r"away from your shop, the same days were (\d+)%", effect.inner_text())
+    assert elsewhere and near >= 8 > int(elsewhere.group(1))
+    assert_accessible(page)

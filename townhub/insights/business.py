@@ -35,7 +35,7 @@ from townhub.offers.models import Offer
 from townhub.sensors.models import Sensor
 
 # Sensors this close to the shop count its passers-by.
-NEARBY_M = 250
+NEARBY_M = 150
 DEFAULT_DAYS = 28
 LONGEST_DAYS = 366
 # Nothing was counted before Townhub existed; earlier dates are typing slips.
@@ -144,7 +144,7 @@ class OfferEffect:
     last_day: date | None
     days: list[OfferDay]
     near_shop: Comparison
-    high_street: Comparison  # every sensor of the hub: was the whole street busier too?
+    high_street: Comparison  # the hub's other sensors: was the rest of the street busier too?
     redemptions: int  # on the whole days only
     shortfall: str | None
     ended: bool  # the offer is over (so "under a day" will not change)
@@ -474,7 +474,8 @@ def offer_effects(
     ).items():
         redeemed[offer_id][day] = count
     near = footfall_by_day(near_ids, earliest, latest)
-    street = footfall_by_day(hub_ids, earliest, latest)
+    # The rest of the street, away from the shop: was it busier too, offer or not?
+    street = footfall_by_day([i for i in hub_ids if i not in near_ids], earliest, latest)
     return [
         _effect(offer, *spans[offer.id], near_ids, now, near, street, redeemed[offer.id])
         for offer in offers
