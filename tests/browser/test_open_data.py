@@ -6,16 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-# The browser set-up of tests/browser: the system Chromium and the app on a real port.
-from tests.browser.conftest import (  # noqa: F401
-    PageProblems,
-    assert_accessible,
-    base_url,
-    browser_type_launch_args,
-    live_server,
-    page,
-    page_problems,
-)
+from tests.browser.conftest import PageProblems, assert_accessible
 from tests.factories import make_hub
 from townhub.extensions import db
 
@@ -23,8 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_the_open_data_page_is_accessible_and_leads_to_the_openapi_document(
-    page: Page,  # noqa: F811
-    page_problems: PageProblems,  # noqa: F811
+    page: Page,
+    page_problems: PageProblems,
 ) -> None:
     make_hub(slug="south-norwood", name="South Norwood")
     make_hub(slug="purley", name="Purley")
