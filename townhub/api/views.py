@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.globals import app_ctx
 from flask_babel import gettext as _
 from werkzeug.urls import iri_to_uri
 
@@ -144,15 +145,14 @@ def _footfall_query(hub: str) -> footfall.FootfallQuery | Response:
 
 
 def _stream(chunks: Iterator[str], mimetype: str) -> Response:
-    """A response sent a chunk at a time, reading the database as it goes. The chunks run
-    in an app context of their own (for the database session), opened only once the
-    server asks for the first chunk: a response never sent holds nothing open. (Flask's
-    stream_with_context opens the request's contexts at once, and a response dropped
-    unsent then closes them out of turn.)"""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    """A response sent a chunk at a time, reading the database as it goes, in the
+    request's app context (pushed again only once the server asks for the first chunk).
+    Flask's stream_with_context pushes the contexts at once, so a response dropped unsent
+    later closes them out of turn."""
+    context = app_ctx._get_current_object()  # type: ignore[attr-defined]
 
     def in_app_context() -> Iterator[str]:
-        with app.app_context():
+        with context:
             yield from chunks
 
     response = Response(in_app_context(), mimetype=mimetype)
