@@ -1,5 +1,5 @@
 """Footfall as open data: checking what was asked for, then writing the figures as JSON or
-CSV a chunk at a time, straight from the database's cursor (townhub.footfall.export)."""
+CSV a chunk at a time, straight from the database's cursor (townhub.footfall.figures)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from townhub.api.service import iso
 from townhub.common.downloads import csv_text
 from townhub.common.formatting import LONDON
-from townhub.footfall import export
-from townhub.footfall.export import GRAINS
+from townhub.footfall import figures as stored
+from townhub.footfall.figures import GRAINS
 from townhub.hubs.models import Hub
 from townhub.sensors.models import Sensor
 
@@ -188,22 +188,24 @@ def footfall_query(
     return FootfallQuery(hub, interval, aggregate, first, last, picked)
 
 
-def _sensor_buckets(query: FootfallQuery) -> Iterator[tuple[datetime, list[export.SensorFigure]]]:
-    figures = export.sensor_figures(
+def _sensor_buckets(
+    query: FootfallQuery,
+) -> Iterator[tuple[datetime, list[stored.SensorFigure]]]:
+    each = stored.sensor_figures(
         [sensor.id for sensor in query.sensors], query.grain, query.start, query.end
     )
-    for start, group in groupby(figures, key=attrgetter("bucket_start")):
+    for start, group in groupby(each, key=attrgetter("bucket_start")):
         yield start, list(group)
 
 
-def _hub_figures(query: FootfallQuery) -> Iterator[export.HubFigure]:
-    return export.hub_figures(
+def _hub_figures(query: FootfallQuery) -> Iterator[stored.HubFigure]:
+    return stored.hub_figures(
         [sensor.id for sensor in query.sensors], query.grain, query.start, query.end
     )
 
 
 def _bucket_times(query: FootfallQuery, start: datetime) -> tuple[str, str]:
-    return iso(start), iso(export.bucket_end(start, query.grain))
+    return iso(start), iso(stored.bucket_end(start, query.grain))
 
 
 def _json_buckets(query: FootfallQuery) -> Iterator[dict[str, Any]]:

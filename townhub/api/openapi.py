@@ -9,7 +9,7 @@ from typing import Any
 
 from townhub.api.footfall import AGGREGATES, HUB_COLUMNS, ISO_8601, LIMITS, SENSOR_COLUMNS
 from townhub.api.service import ATTRIBUTION, LICENCE_NAME, LICENCE_URL
-from townhub.footfall.export import GRAINS
+from townhub.footfall.figures import GRAINS
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"

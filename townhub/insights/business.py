@@ -29,8 +29,9 @@ from townhub.common.formatting import LONDON, number
 from townhub.engagement.models import DailyCount
 from townhub.events.models import Event
 from townhub.extensions import db
-from townhub.footfall.models import FootfallRollup
+from townhub.footfall import figures
 from townhub.insights.charts import Chart, Series
+from townhub.insights.service import EARLIEST
 from townhub.offers.models import Offer
 from townhub.sensors.models import Sensor
 
@@ -39,7 +40,6 @@ NEARBY_M = 150
 DEFAULT_DAYS = 28
 LONGEST_DAYS = 366
 # Nothing was counted before Townhub existed; earlier dates are typing slips.
-EARLIEST = date(2000, 1, 1)
 # "Before the offer": the same weekdays in this many weeks before it started.
 BASELINE_WEEKS = 4
 # A delivery that reached the phone, alone or in the day's summary (as alerts/health.py).
@@ -390,19 +390,10 @@ def _hub_sensor_ids(hub_id: int) -> list[int]:
 def footfall_by_day(sensor_ids: Collection[int], first: date, last: date) -> dict[date, int]:
     """People these sensors counted on each London day from first to last; days nothing
     was counted on are left out."""
-    if not sensor_ids:
-        return {}
-    rows = db.session.execute(
-        select(FootfallRollup.bucket_start, func.sum(FootfallRollup.people))
-        .where(
-            FootfallRollup.sensor_id.in_(list(sensor_ids)),
-            FootfallRollup.grain == "1d",
-            FootfallRollup.bucket_start >= at_london(first),
-            FootfallRollup.bucket_start < at_london(last + timedelta(days=1)),
-        )
-        .group_by(FootfallRollup.bucket_start)
+    combined = figures.hub_figures(
+        list(sensor_ids), "1d", at_london(first), at_london(last + timedelta(days=1))
     )
-    return {start.astimezone(LONDON).date(): int(people) for start, people in rows}
+    return {day.bucket_start.astimezone(LONDON).date(): day.people for day in combined}
 
 
 def compare(

@@ -20,6 +20,7 @@ from townhub.common.forms import QueryForm
 from townhub.common.htmx import render
 from townhub.common.models import utcnow
 from townhub.insights import business as service
+from townhub.insights.service import EARLIEST
 
 bp = Blueprint("business_insights", __name__, url_prefix="/manage")
 
@@ -77,7 +78,7 @@ class PeriodForm(QueryForm):
                 continue
             if typed.data > today:
                 typed.errors.append(_PAST[name])
-            elif typed.data < service.EARLIEST:
+            elif typed.data < EARLIEST:
                 typed.errors.append(_EARLIEST[name])
         if self.from_.errors or self.to.errors:
             return False
@@ -87,7 +88,7 @@ class PeriodForm(QueryForm):
         last_field = self.to if self.to.data else self.from_
         if last < first:
             last_field.errors.append(_l("The last day must be the same as or after the first day"))
-        elif first < service.EARLIEST:
+        elif first < EARLIEST:
             first_field.errors.append(_EARLIEST["first"])
         elif (last - first).days + 1 > service.LONGEST_DAYS:
             last_field.errors.append(

@@ -22,6 +22,7 @@ from townhub.common.formatting import LONDON
 from townhub.common.models import utcnow
 from townhub.engagement.models import DailyCount
 from townhub.extensions import db
+from townhub.footfall import figures
 from townhub.footfall.models import FootfallRollup
 from townhub.hubs.models import Hub
 from townhub.roadworks.models import Roadwork
@@ -289,17 +290,9 @@ def _totals(
     if not sensor_ids:
         return {}
     rollup_grain, _, _ = GRAINS[grain]
-    rows = db.session.execute(
-        select(FootfallRollup.sensor_id, FootfallRollup.bucket_start, FootfallRollup.people).where(
-            FootfallRollup.sensor_id.in_(sensor_ids),
-            FootfallRollup.grain == rollup_grain,
-            FootfallRollup.bucket_start >= start,
-            FootfallRollup.bucket_start < end,
-        )
-    )
     totals: dict[int, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
-    for sensor_id, moment, people in rows:
-        totals[sensor_id][_bucket_of(grain, moment)] += int(people)
+    for figure in figures.sensor_figures(sensor_ids, rollup_grain, start, end):
+        totals[figure.sensor_id][_bucket_of(grain, figure.bucket_start)] += figure.people
     return totals
 
 
@@ -429,39 +422,32 @@ def compare(hub: Hub, baseline: tuple[date, date], period: tuple[date, date]) ->
     check_days(*period, LONGEST_COMPARISON_DAYS, field="period_first", latest=yesterday)
     sensors = hub_sensors(hub)
     ids = [s.id for s in sensors]
-    figures = {}
+    totals: dict[str, dict[int, int]] = {}
     for name, (first, last) in (("baseline", baseline), ("period", period)):
-        rows: Iterable[tuple[int, int]] = (
-            db.session.execute(
-                select(FootfallRollup.sensor_id, func.sum(FootfallRollup.people))
-                .where(
-                    FootfallRollup.sensor_id.in_(ids),
-                    FootfallRollup.grain == "1d",
-                    FootfallRollup.bucket_start >= at_london(first),
-                    FootfallRollup.bucket_start < at_london(last + timedelta(days=1)),
-                )
-                .group_by(FootfallRollup.sensor_id)
-            )
-            if ids
-            else []
+        summed: dict[int, int] = defaultdict(int)
+        days = figures.sensor_figures(
+            ids, "1d", at_london(first), at_london(last + timedelta(days=1))
         )
-        figures[name] = {sensor_id: int(people) for sensor_id, people in rows}
+        for figure in days:
+            summed[figure.sensor_id] += figure.people
+        totals[name] = summed
 
-    def figures_for(name: str, first: date, last: date, people: int) -> PeriodFigures:
+    def over(days: tuple[date, date], people: int) -> PeriodFigures:
+        first, last = days
         return PeriodFigures(first, last, (last - first).days + 1, people)
 
     per_sensor = [
         SensorComparison(
             s.name,
-            figures_for("baseline", *baseline, figures["baseline"].get(s.id, 0)),
-            figures_for("period", *period, figures["period"].get(s.id, 0)),
+            over(baseline, totals["baseline"].get(s.id, 0)),
+            over(period, totals["period"].get(s.id, 0)),
         )
         for s in sensors
     ]
     whole = SensorComparison(
         hub.name,
-        figures_for("baseline", *baseline, sum(figures["baseline"].values())),
-        figures_for("period", *period, sum(figures["period"].values())),
+        over(baseline, sum(totals["baseline"].values())),
+        over(period, sum(totals["period"].values())),
     )
     return Comparison(whole, per_sensor)
 

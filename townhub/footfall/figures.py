@@ -1,6 +1,7 @@
-"""Footfall for open data: the roll-ups of a hub's sensors over a period, read from the
-database a batch at a time (a server-side cursor), so a year of hourly figures for every
-sensor is never held in memory at once. Read-only."""
+"""Reading the roll-ups back: each sensor's, or the sensors' combined, totals per bucket
+over a period, read from the database a batch at a time (a server-side cursor), so a year
+of hourly figures for every sensor is never held in memory at once. For open data and the
+insights alike. Read-only."""
 
 from __future__ import annotations
 
