@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from flask.testing import FlaskClient
 from sqlalchemy import event as sql_event
 
 from tests.factories import PASSWORD, make_business, make_hub, make_rollup, make_sensor, make_user
 from tests.support.forms import sign_in
+from tests.support.plurals import unpluralised
 from townhub.common import geo
 from townhub.common.days import at_london
 from townhub.common.formatting import LONDON
@@ -317,23 +317,9 @@ COUNTS = {"num", "count", "filled", "empty"}
 
 def test_every_message_with_a_count_chooses_its_plural_form_by_it() -> None:
     root = Path(__file__).resolve().parents[2]
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     paths = [root / "townhub" / "insights" / f"heatmap{end}.py" for end in ("", "_forms", "_views")]
     paths += sorted(root.glob("townhub/templates/insights/heatmap*.html"))
-    wrong = []
-    for path in paths:
-        method = "jinja2" if path.suffix == ".html" else "python"
-        options = {"extensions": "jinja2.ext.i18n"} if method == "jinja2" else {}
-        with path.open("rb") as source:
-            for _line, message, _comments, _context in extract(
-                method, source, keywords=keywords, options=options
-            ):
-                plural = not isinstance(message, str)
-                text = message if isinstance(message, str) else " ".join(m for m in message if m)
-                counts = COUNTS & set(re.findall(r"%\((\w+)\)", text))
-                if counts - ({"num", "count"} if plural else set()) or len(counts) > 1:
-                    wrong.append(text)
-    assert wrong == []
+    assert unpluralised(paths, COUNTS) == []
 
 
 def test_the_sensor_table_figures_equal_the_stored_averages(
