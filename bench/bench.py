@@ -122,11 +122,12 @@ class MemorySampler(threading.Thread):
             time.sleep(0.1)
 
 
-def wait_healthy(timeout: float = 30) -> None:
+def wait_healthy(timeout: float = 30, base: str = BASE, path: str = "/healthz") -> None:
+    """Until `path` answers 200 (by default /healthz, which wants the worker too)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{base}{path}", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:
@@ -143,9 +144,20 @@ def wrk_ms(out: str, percent: int) -> float:
     return float(match.group(1)) * UNITS_MS[match.group(2)] if match else float("nan")
 
 
-def run_wrk(path: str) -> dict:
+def run_wrk(
+    path: str, base: str = BASE, connections: int = 16, headers: tuple[str, ...] = ()
+) -> dict:
+    header_args = [arg for header in headers for arg in ("-H", header)]
     out = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{WRK_SECONDS}s", "--latency", f"{BASE}{path}"],
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{WRK_SECONDS}s",
+            "--latency",
+            *header_args,
+            f"{base}{path}",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -72,7 +72,7 @@ def run(bench: ModuleType) -> None:
     )
     sampler = bench.MemorySampler([web.pid])
     try:
-        _wait(base)
+        bench.wait_healthy(base=base, path=bench.TRIVIAL)  # no worker here: no /healthz
         sampler.start()
         cookie = _sign_in(base)
         dashboard = f"/manage/hubs/{HUB}/insights"
@@ -83,7 +83,7 @@ def run(bench: ModuleType) -> None:
         pages = [bench.TRIVIAL, dashboard, f"{dashboard}?{year}", f"{dashboard}?{hours}"]
         results = {}
         for path in pages:
-            results[path] = _wrk(base, path, cookie, bench)
+            results[path] = bench.run_wrk(path, base, 8, (f"Cookie: {cookie}",))
             print(bench.wrk_line(path, results[path]))
         trivial = results[bench.TRIVIAL]
         for path in pages[1:]:
@@ -150,18 +150,6 @@ with app.app_context():
     subprocess.run([sys.executable, "-c", script], env=env, check=True)
 
 
-def _wait(base: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/robots.txt", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("Townhub did not start")
-
-
 def _sign_in(base: str) -> str:
     """The session cookie of the bench's council admin, as a Cookie header."""
     jar = http.cookiejar.CookieJar()
@@ -175,33 +163,6 @@ def _sign_in(base: str) -> str:
     ).encode()
     opener.open(f"{base}/manage/sign-in", data=form).read()
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
-
-
-def _wrk(base: str, path: str, cookie: str, bench: ModuleType) -> dict[str, float]:
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c8",
-            f"-d{bench.WRK_SECONDS}s",
-            "--latency",
-            "-H",
-            f"Cookie: {cookie}",
-            f"{base}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rate": float(rate.group(1)) if rate else 0.0,
-        "p50": bench.wrk_ms(out, 50),
-        "p99": bench.wrk_ms(out, 99),
-        "non2xx": int(errors.group(1)) if errors else 0,
-        "socket_errors": "",
-    }
 
 
 def _export(base: str, first: date, last: date, bench: ModuleType) -> None:
