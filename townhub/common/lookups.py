@@ -35,3 +35,11 @@ def managed_hub(slug: str, refusal: str) -> Hub:
     if not may_manage_hub(current_user, hub):
         abort(403, description=refusal)
     return hub
+
+
+def council_only(refusal: str) -> None:
+    """403 with `refusal` unless the signed-in user is a council admin."""
+    from flask_login import current_user
+
+    if current_user.role != "council_admin":
+        abort(403, description=refusal)

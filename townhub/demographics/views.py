@@ -16,10 +16,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from townhub.common.lookups import managed_hub, resident_hub
+from townhub.common.lookups import council_only, managed_hub, resident_hub
 from townhub.common.security import require_same_origin
 from townhub.demographics import reports, service
 from townhub.demographics.forms import AboutYouForm
@@ -91,14 +91,12 @@ def _hub(hub_slug: str) -> Hub:
 
 
 def _council_only() -> None:
-    if current_user.role != "council_admin":
-        abort(
-            403,
-            description=_(
-                "Only the council can see every hub's residents side by side. Hub managers"
-                " find their own hub's under Manage."
-            ),
+    council_only(
+        _(
+            "Only the council can see every hub's residents side by side. Hub managers"
+            " find their own hub's under Manage."
         )
+    )
 
 
 def _month() -> date | None:

@@ -3,13 +3,13 @@ level, unusual days, period comparisons and progress against the hub's targets."
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from townhub.accounts.service import managed_hubs
 from townhub.common.htmx import render
-from townhub.common.lookups import managed_hub
+from townhub.common.lookups import council_only, managed_hub
 from townhub.extensions import htmx
 from townhub.footfall import service as footfall
 from townhub.insights import pictures, service
@@ -75,8 +75,7 @@ def hub_dashboard(hub_slug: str) -> Response:
 @login_required
 def council() -> str:
     """Every hub side by side, for the council."""
-    if current_user.role != "council_admin":
-        abort(403, description=_("Only council admins can see every hub side by side."))
+    council_only(_("Only council admins can see every hub side by side."))
     summaries = service.council_summary(managed_hubs(current_user))
     return render_template(
         "insights/council.html", summaries=summaries, chart=pictures.council_chart(summaries)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from townhub.common.lookups import hub_or_404, managed_hub, resident_hub
+from townhub.common.lookups import council_only, hub_or_404, managed_hub, resident_hub
 from townhub.common.security import require_same_origin
 from townhub.extensions import csrf, limiter
 from townhub.hubs.models import Hub
@@ -116,8 +116,7 @@ def dismiss(hub_slug: str, report_id: int) -> BaseResponse:
 @bp.get("/manage/audit")
 @login_required
 def audit() -> str:
-    if current_user.role != "council_admin":
-        abort(403, description=_("Only the council can read the audit log."))
+    council_only(_("Only the council can read the audit log."))
     hub_slug = request.args.get("hub", "")
     hub = hub_or_404(hub_slug) if hub_slug else None
     before = request.args.get("before", "")
